@@ -1,0 +1,1 @@
+"""Salesloop Deals service."""

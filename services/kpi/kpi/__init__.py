@@ -1,0 +1,1 @@
+"""Salesloop KPI service."""

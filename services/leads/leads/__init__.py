@@ -1,0 +1,1 @@
+"""Salesloop Leads service."""

@@ -1,0 +1,1 @@
+"""Salesloop Orders service."""

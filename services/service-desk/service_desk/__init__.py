@@ -1,0 +1,1 @@
+"""Salesloop Service desk service."""

@@ -1,0 +1,9 @@
+"""The events the Deals service publishes, each with its schema."""
+from __future__ import annotations
+
+from salesloop.messaging.catalog import EventCatalog
+
+
+def catalog() -> EventCatalog:
+    events = EventCatalog(source="/salesloop/deals")
+    return events

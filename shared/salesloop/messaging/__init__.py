@@ -1,0 +1,1 @@
+"""Events: envelope, catalog, outbox, relay, inbox, consumer and dead letters."""

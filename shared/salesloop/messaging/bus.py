@@ -1,0 +1,123 @@
+"""The broker topology: one topic exchange, a queue per service with its retry
+and dead-letter queues. Works on RabbitMQ (quorum queues) and on kombu's
+filesystem and memory transports for the embedded default and unit tests."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+from kombu import Connection, Exchange, Queue, binding
+
+CONTENT_TYPE = "application/cloudevents+json"
+DEFAULT_EXCHANGE = Exchange("", type="direct")
+
+
+def _filesystem_options(url: str) -> dict:
+    root = Path(urlparse(url).path or "var/bus")
+    folders = {"data_folder_in": root / "messages", "data_folder_out": root / "messages",
+               "control_folder": root / "control"}
+    for folder in folders.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    return {key: str(value) for key, value in folders.items()}
+
+
+class Bus:
+    """Names and declarations for one service on one broker."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.url = settings.bus_url
+
+    @property
+    def is_amqp(self) -> bool:
+        return self.url.startswith(("amqp://", "amqps://", "pyamqp://"))
+
+    @property
+    def kind(self) -> str:
+        return "rabbitmq" if self.is_amqp else urlparse(self.url).scheme
+
+    def connect(self, *, confirm: bool = False) -> Connection:
+        if self.url.startswith("filesystem://"):
+            return Connection("filesystem://", transport_options=_filesystem_options(self.url))
+        options = {"confirm_publish": True} if confirm and self.is_amqp else {}
+        return Connection(self.url, heartbeat=30 if self.is_amqp else 0,
+                          connect_timeout=5, transport_options=options)
+
+    # -- names --------------------------------------------------------------
+    @property
+    def exchange(self) -> Exchange:
+        return Exchange(self.settings.exchange, type="topic", durable=True)
+
+    @property
+    def queue_name(self) -> str:
+        return self.settings.queue
+
+    @property
+    def retry_queue_name(self) -> str:
+        return f"{self.queue_name}.retry"
+
+    @property
+    def dead_letter_queue_name(self) -> str:
+        return f"{self.queue_name}.dlq"
+
+    # -- queues ---------------------------------------------------------------
+    def service_queue(self, routing_keys: list[str]) -> Queue:
+        arguments = {}
+        if self.is_amqp:
+            # Quorum queues count redeliveries; past the limit the broker itself
+            # dead-letters (a handler that kills its worker can't loop forever).
+            arguments = {
+                "x-queue-type": "quorum",
+                "x-delivery-limit": self.settings.delivery_limit,
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": self.dead_letter_queue_name,
+            }
+        return Queue(
+            self.queue_name,
+            bindings=[binding(self.exchange, routing_key=key) for key in routing_keys],
+            durable=True,
+            queue_arguments=arguments,
+        )
+
+    def retry_queue(self) -> Queue:
+        arguments = {}
+        if self.is_amqp:
+            # A message waits here for its per-message expiration (the back-off),
+            # then the broker dead-letters it back onto the service queue.
+            arguments = {"x-dead-letter-exchange": "",
+                         "x-dead-letter-routing-key": self.queue_name}
+        return Queue(self.retry_queue_name, exchange=DEFAULT_EXCHANGE,
+                     routing_key=self.retry_queue_name, durable=True, queue_arguments=arguments)
+
+    def dead_letter_queue(self) -> Queue:
+        return Queue(self.dead_letter_queue_name, exchange=DEFAULT_EXCHANGE,
+                     routing_key=self.dead_letter_queue_name, durable=True)
+
+    def declare(self, connection: Connection, routing_keys: list[str]) -> Queue:
+        channel = connection.default_channel
+        self.exchange(channel).declare()
+        self.dead_letter_queue()(channel).declare()
+        self.retry_queue()(channel).declare()
+        queue = self.service_queue(routing_keys)(channel)
+        queue.declare()
+        return queue
+
+    def declare_exchange(self, connection: Connection) -> None:
+        self.exchange(connection.default_channel).declare()
+
+    def queue_depth(self, connection: Connection, name: str) -> int | None:
+        """Messages ready in a queue, or None when the transport can't tell."""
+        try:
+            result = connection.default_channel.queue_declare(queue=name, passive=True)
+        except Exception:  # a missing queue or a transport without passive declare
+            return None
+        return getattr(result, "message_count", None)
+
+    def delete_all(self, connection: Connection) -> None:
+        """Remove this service's queues and the exchange (test clean-up only)."""
+        channel = connection.default_channel
+        for name in (self.queue_name, self.retry_queue_name, self.dead_letter_queue_name):
+            try:
+                channel.queue_delete(name)
+            except Exception:
+                channel = connection.channel()

@@ -1,0 +1,109 @@
+"""The events a service publishes and the events it reads, each with its schema.
+
+A producer owns the schema of what it publishes (``EventCatalog``); a consumer
+reads with its own tolerant schema of the fields it uses (``Subscription``), so a
+department can release without the others. Unknown fields are ignored on read.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from marshmallow import EXCLUDE, Schema, ValidationError
+
+
+class UnknownEventType(LookupError):
+    pass
+
+
+class EventSchemaError(ValueError):
+    """Data that does not match the event's schema (field -> messages)."""
+
+    def __init__(self, event_type: str, messages: dict):
+        super().__init__(f"{event_type}: {messages}")
+        self.event_type = event_type
+        self.messages = messages
+
+
+@dataclass(frozen=True)
+class EventDefinition:
+    type: str
+    schema: type[Schema]
+    summary: str
+    version: int = 1
+    example: dict[str, Any] | None = None
+
+
+class EventCatalog:
+    def __init__(self, source: str):
+        self.source = source
+        self._definitions: dict[str, EventDefinition] = {}
+
+    def define(self, event_type: str, schema: type[Schema], summary: str, *,
+               version: int = 1, example: dict | None = None) -> None:
+        self._definitions[event_type] = EventDefinition(event_type, schema, summary, version, example)
+
+    def __iter__(self):
+        return iter(sorted(self._definitions.values(), key=lambda d: d.type))
+
+    def __contains__(self, event_type: str) -> bool:
+        return event_type in self._definitions
+
+    def get(self, event_type: str) -> EventDefinition:
+        try:
+            return self._definitions[event_type]
+        except KeyError:
+            raise UnknownEventType(f"{self.source} does not publish {event_type}") from None
+
+    def serialize(self, event_type: str, data: dict) -> dict:
+        """Dump to JSON-safe data, then load it back so required fields are checked."""
+        schema = self.get(event_type).schema()
+        payload = schema.dump(data)
+        try:
+            schema.load(payload)
+        except ValidationError as exc:
+            raise EventSchemaError(event_type, exc.messages) from exc
+        return payload
+
+
+Handler = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One event type a service consumes: its reader schema and its handler."""
+
+    event_type: str
+    schema: type[Schema]
+    handler: Handler
+    description: str = ""
+
+    def read(self, data: dict) -> dict:
+        try:
+            return self.schema(unknown=EXCLUDE).load(data)
+        except ValidationError as exc:
+            raise EventSchemaError(self.event_type, exc.messages) from exc
+
+
+@dataclass
+class Subscriptions:
+    items: dict[str, Subscription] = field(default_factory=dict)
+    extra_bindings: tuple[str, ...] = ()
+    fallback: Subscription | None = None
+
+    def add(self, event_type: str, schema: type[Schema], handler: Handler, description: str = ""):
+        self.items[event_type] = Subscription(event_type, schema, handler, description)
+        return self
+
+    def catch_all(self, schema: type[Schema], handler: Handler, binding: str = "#"):
+        """Consume every event (the KPI service): bound with a wildcard key."""
+        self.fallback = Subscription(binding, schema, handler, "every event")
+        self.extra_bindings = (*self.extra_bindings, binding)
+        return self
+
+    def for_type(self, event_type: str) -> Subscription | None:
+        return self.items.get(event_type) or self.fallback
+
+    @property
+    def bindings(self) -> list[str]:
+        return sorted(self.items) + list(self.extra_bindings)

@@ -1,0 +1,23 @@
+"""Migration steps for the tables the shared library owns in every service database."""
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from salesloop.messaging.tables import AUDIT, INBOX, OUTBOX, add_messaging_tables
+
+
+def _messaging_metadata() -> MetaData:
+    metadata = MetaData()
+    add_messaging_tables(metadata)
+    return metadata
+
+
+def create_messaging_tables(op) -> None:
+    # Created from the library's own definition so every service gets the same
+    # shape; later changes to these tables come as numbered steps here too.
+    _messaging_metadata().create_all(op.get_bind())
+
+
+def drop_messaging_tables(op) -> None:
+    for name in (AUDIT, INBOX, OUTBOX):
+        op.drop_table(name)

@@ -1,0 +1,53 @@
+"""pytest plugin (entry point ``salesloop``): fixtures every service's tests get."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from salesloop.testing.harness import ServiceHarness
+from salesloop.testing.servers import resolve_postgres, resolve_rabbitmq, throwaway_database
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "integration: talks to the real PostgreSQL and/or RabbitMQ")
+    config.addinivalue_line("markers", "e2e: runs the services as separate processes")
+
+
+@pytest.fixture(scope="session")
+def postgres_server(request) -> str:
+    return resolve_postgres(request)
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url(request) -> str:
+    return resolve_rabbitmq(request)
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """A fresh, empty PostgreSQL database for this test."""
+    with throwaway_database(postgres_server) as url:
+        yield url
+
+
+@pytest.fixture
+def bus_namespace() -> str:
+    """Queue and exchange names unique to this test, so runs never collide."""
+    return f"t{uuid.uuid4().hex[:10]}."
+
+
+@pytest.fixture
+def service_harness(tmp_path):
+    """Build a ServiceHarness; defaults to a SQLite file and an in-memory bus."""
+    made: list[ServiceHarness] = []
+
+    def build(spec, app_factory, *, database_url: str | None = None, **kwargs) -> ServiceHarness:
+        url = database_url or f"sqlite:///{tmp_path / (spec.package + str(len(made)) + '.sqlite3')}"
+        harness = ServiceHarness(spec, app_factory, database_url=url, **kwargs)
+        made.append(harness)
+        return harness
+
+    yield build
+    for harness in made:
+        harness.close()

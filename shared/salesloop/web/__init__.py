@@ -1,0 +1,1 @@
+"""HTTP pieces: app factory, problem+json errors, auth, health and metrics."""

@@ -1,0 +1,135 @@
+"""The app factory every service uses: flask-smorest, problem+json, auth,
+observability, per-request unit of work, audit of writes and rate limits."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_smorest import Api
+from opentelemetry.instrumentation.flask import FlaskInstrumentor
+
+from salesloop.web.auth import TokenVerifier, authenticate_request
+from salesloop.web.errors import install_error_handlers
+from salesloop.web.observability import install_observability
+
+log = logging.getLogger(__name__)
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class SalesloopExtension:
+    """What views reach through ``current_app.extensions['salesloop']``."""
+
+    def __init__(self, runtime):
+        self.runtime = runtime
+        self.verifier = TokenVerifier(runtime.settings)
+
+    def readiness(self) -> dict:
+        return self.runtime.readiness()
+
+
+def rate_limited(limit: str | None = None):
+    """Mark a public view for rate limiting (the limit defaults to PUBLIC_RATE_LIMIT)."""
+
+    def decorate(view):
+        view._salesloop_rate_limit = limit or "default"
+        return view
+
+    return decorate
+
+
+def _apply_rate_limits(app: Flask, limiter: Limiter, default: str) -> None:
+    for endpoint, view in list(app.view_functions.items()):
+        targets = [view]
+        view_class = getattr(view, "view_class", None)
+        if view_class is not None:
+            targets = [getattr(view_class, m) for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m)]
+        marks = [getattr(t, "_salesloop_rate_limit", None) for t in targets]
+        limit = next((m for m in marks if m), None)
+        if limit:
+            app.view_functions[endpoint] = limiter.limit(default if limit == "default" else limit)(view)
+
+
+def uow():
+    """The request's unit of work, opened on first use and closed at teardown."""
+    if "uow" not in g:
+        from flask import current_app
+
+        g.uow = current_app.extensions["salesloop"].runtime.uow()
+    return g.uow
+
+
+def create_service_app(runtime, blueprints, *, title: str, version: str = "1.0.0",
+                       description: str = "", domain_errors: dict | None = None) -> Flask:
+    settings = runtime.settings
+    app = Flask(runtime.spec.package)
+    app.config.update(
+        API_TITLE=title,
+        API_VERSION=version,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {"description": description},
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+            "security": [{"bearerAuth": []}],
+        },
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False
+    # First, so the request span exists before any of our hooks can answer early.
+    FlaskInstrumentor().instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    app.extensions["salesloop"] = SalesloopExtension(runtime)
+    api = Api(app)
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    install_error_handlers(app, domain_errors)  # after Api: ours replace smorest's JSON errors
+    install_observability(app, runtime)
+    app.before_request(authenticate_request)
+    app.after_request(_audit_writes)
+    app.teardown_request(_close_uow)
+    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.rate_limit_storage,
+                      default_limits=[], headers_enabled=True)
+    _apply_rate_limits(app, limiter, settings.public_rate_limit)
+    app.extensions["salesloop_api"] = api
+    return app
+
+
+def _audit_writes(response):
+    """Every successful write goes to the audit log, with who did it."""
+    if request.method in WRITE_METHODS and response.status_code < 400:
+        write_audit(request.method, request.path, status=response.status_code)
+    return response
+
+
+def audit_read(resource: str, detail: dict | None = None) -> None:
+    """Record that personal data was shown to the caller."""
+    write_audit("READ_PII", resource, detail=detail)
+
+
+def write_audit(action: str, resource: str, *, status: int | None = None, detail: dict | None = None) -> None:
+    # Its own short transaction: the audit line must not depend on whether the
+    # view committed (reads never do).
+    from flask import current_app
+
+    runtime = current_app.extensions["salesloop"].runtime
+    principal = getattr(g, "principal", None)
+    audit_uow = runtime.uow()
+    try:
+        audit_uow.audit(action, resource, actor=principal.user if principal else None,
+                        roles=sorted(principal.roles) if principal else (), status=status,
+                        request_id=getattr(g, "request_id", None), detail=detail)
+        audit_uow.commit()
+    except Exception:
+        log.exception("could not write the audit line")
+    finally:
+        audit_uow.close()
+
+
+def _close_uow(_exc):
+    unit = g.pop("uow", None)
+    if unit is not None:
+        unit.rollback()  # a view that did not commit wrote nothing
+        unit.close()

@@ -1,0 +1,195 @@
+"""JWT bearer authentication, role checks, row visibility and personal-data masking.
+
+Tokens carry ``sub`` (the user; for a rep, the rep id), ``roles``, ``team`` and
+``region``. HS256 with a shared secret in development, RS256 verified against a
+JWKS URL in production.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import jwt
+from flask import current_app, g, request
+from sqlalchemy import false, true
+
+from salesloop.web.errors import Problem
+
+ROLES = ("rep", "cs_agent", "ops", "supervisor", "manager", "director", "admin")
+SERVICE_ROLES = ("storefront", "service")
+ALL_SCOPE_ROLES = {"director", "admin"}
+PII_ROLES = {"supervisor", "manager", "director", "admin"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+    team: str | None = None
+    region: str | None = None
+    name: str | None = None
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def scope(self) -> str:
+        """How far this person sees: all > region > team > own."""
+        if self.roles & ALL_SCOPE_ROLES:
+            return "all"
+        if "manager" in self.roles:
+            return "region"
+        if "supervisor" in self.roles:
+            return "team"
+        if "ops" in self.roles:
+            return "all"
+        return "own"
+
+
+# -- tokens ---------------------------------------------------------------------------
+class TokenVerifier:
+    def __init__(self, settings):
+        self.settings = settings
+        self._jwks = None
+
+    def _key(self, token: str):
+        if self.settings.jwt_jwks_url:
+            if self._jwks is None:
+                self._jwks = jwt.PyJWKClient(self.settings.jwt_jwks_url, cache_keys=True)
+            return self._jwks.get_signing_key_from_jwt(token).key
+        return self.settings.signing_key
+
+    def verify(self, token: str) -> Principal:
+        algorithm = "RS256" if self.settings.jwt_jwks_url else self.settings.jwt_algorithm
+        claims = jwt.decode(
+            token, self._key(token), algorithms=[algorithm],
+            audience=self.settings.jwt_audience, options={"require": ["sub", "exp"]},
+        )
+        roles = claims.get("roles") or []
+        if isinstance(roles, str):
+            roles = roles.split()
+        return Principal(user=str(claims["sub"]), roles=frozenset(roles), team=claims.get("team"),
+                         region=claims.get("region"), name=claims.get("name"))
+
+
+def issue_token(settings, user: str, roles: list[str], *, team=None, region=None, name=None,
+                hours: float = 12) -> str:
+    """A development token signed with the HS256 secret (``make token``)."""
+    now = datetime.now(timezone.utc)
+    claims = {"sub": user, "roles": roles, "iat": now, "exp": now + timedelta(hours=hours)}
+    for key, value in (("team", team), ("region", region), ("name", name)):
+        if value:
+            claims[key] = value
+    if settings.jwt_audience:
+        claims["aud"] = settings.jwt_audience
+    return jwt.encode(claims, settings.signing_key, algorithm="HS256")
+
+
+# -- request integration -------------------------------------------------------------------
+def public(view):
+    """Mark a view (or MethodView method) as reachable without a token."""
+    view._salesloop_public = True
+    return view
+
+
+def _is_public(view_function) -> bool:
+    if (request.endpoint or "").startswith("api-docs."):  # the OpenAPI document
+        return True
+    if getattr(view_function, "_salesloop_public", False):
+        return True
+    view_class = getattr(view_function, "view_class", None)
+    method = getattr(view_class, request.method.lower(), None) if view_class else None
+    return bool(getattr(method, "_salesloop_public", False))
+
+
+def authenticate_request() -> None:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    g.principal = None
+    header = request.headers.get("Authorization", "")
+    if view is None or request.method == "OPTIONS":
+        return
+    if _is_public(view) and not header:
+        return
+    if not header.startswith("Bearer "):
+        raise Problem(401, "Unauthorized", "A bearer token is required.", kind="unauthorized")
+    try:
+        g.principal = current_app.extensions["salesloop"].verifier.verify(header[7:].strip())
+    except jwt.PyJWTError as exc:
+        raise Problem(401, "Unauthorized", f"Invalid token: {exc}", kind="invalid-token") from exc
+
+
+def current_principal() -> Principal:
+    principal = getattr(g, "principal", None)
+    if principal is None:
+        raise Problem(401, "Unauthorized", "A bearer token is required.", kind="unauthorized")
+    return principal
+
+
+def require_roles(*roles: str):
+    """Decorator: the caller needs at least one of these roles (admin always passes)."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            principal = current_principal()
+            if not principal.has(*roles, "admin"):
+                raise Problem(403, "Forbidden", f"This needs one of the roles: {', '.join(roles)}.",
+                              kind="forbidden")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+# -- object-level visibility -----------------------------------------------------------------
+def can_see(principal: Principal, owner: str | None, team: str | None, region: str | None) -> bool:
+    scope = principal.scope
+    if scope == "all":
+        return True
+    if scope == "region":
+        return region is not None and region == principal.region
+    if scope == "team":
+        return (team is not None and team == principal.team) or owner == principal.user
+    return owner is not None and owner == principal.user
+
+
+def ensure_visible(principal: Principal, owner, team, region, what: str = "record") -> None:
+    """404, not 403: a caller outside the scope should not learn that the record exists."""
+    if not can_see(principal, owner, team, region):
+        raise Problem(404, "Not Found", f"No such {what}.", kind="not-found")
+
+
+def visibility_clause(principal: Principal, owner_col, team_col, region_col):
+    scope = principal.scope
+    if scope == "all":
+        return true()
+    if scope == "region":
+        return region_col == principal.region if principal.region else false()
+    if scope == "team":
+        return (team_col == principal.team) | (owner_col == principal.user) if principal.team else owner_col == principal.user
+    return owner_col == principal.user
+
+
+# -- personal data -----------------------------------------------------------------------------
+def can_see_personal_data(principal: Principal | None, owner: str | None = None) -> bool:
+    if principal is None:
+        return False
+    return bool(principal.roles & PII_ROLES) or (owner is not None and owner == principal.user)
+
+
+def mask_phone(phone: str | None) -> str | None:
+    if not phone:
+        return phone
+    digits = phone[3:] if phone.startswith("+86") else phone.lstrip("+")
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+def mask_email(email: str | None) -> str | None:
+    if not email or "@" not in email:
+        return email
+    local, domain = email.split("@", 1)
+    return f"{local[:1]}***@{domain}"
