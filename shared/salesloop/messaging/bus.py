@@ -39,7 +39,13 @@ class Bus:
     def connect(self, *, confirm: bool = False) -> Connection:
         if self.url.startswith("filesystem://"):
             return Connection("filesystem://", transport_options=_filesystem_options(self.url))
-        options = {"confirm_publish": True} if confirm and self.is_amqp else {}
+        options = {}
+        if confirm and self.is_amqp:
+            # Publisher confirms, and socket timeouts so that a broker that stops
+            # answering (a lost confirm, a half-open connection) raises instead of
+            # blocking the relay forever.
+            timeout = self.settings.confirm_timeout
+            options = {"confirm_publish": True, "read_timeout": timeout, "write_timeout": timeout}
         return Connection(self.url, heartbeat=30 if self.is_amqp else 0,
                           connect_timeout=5, transport_options=options)
 

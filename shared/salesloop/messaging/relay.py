@@ -81,7 +81,9 @@ class Relay:
                     stop.wait(self.settings.relay_poll_seconds)
 
     def producer(self, connection) -> Producer:
-        return Producer(connection.default_channel, exchange=self.bus.exchange, on_return=self._on_return)
+        # The exchange is declared once per connection, not before every message.
+        return Producer(connection.default_channel, exchange=self.bus.exchange, on_return=self._on_return,
+                        auto_declare=False)
 
     def _connection_errors(self) -> tuple:
         connection = self.bus.connect()

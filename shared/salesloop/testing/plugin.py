@@ -51,3 +51,27 @@ def service_harness(tmp_path):
     yield build
     for harness in made:
         harness.close()
+
+
+@pytest.fixture(scope="session")
+def _span_exporter():
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        provider = TracerProvider()
+        trace.set_tracer_provider(provider)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return exporter
+
+
+@pytest.fixture
+def spans(_span_exporter):
+    """Finished spans recorded during this test (an in-memory exporter)."""
+    _span_exporter.clear()
+    yield _span_exporter
+    _span_exporter.clear()

@@ -1,0 +1,132 @@
+"""No lost event across broker outages; no stuck relay on a lost confirm;
+no double effect when a worker dies between its commit and its ack."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from sqlalchemy import text
+
+from demo_service import alpha_spec, app_factory, count
+from salesloop.testing.broker import cleanup_bus, consume_until, publish_outbox, publish_raw
+from salesloop.testing.proxy import Proxy
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def proxy(rabbitmq_url):
+    parsed = urlparse(rabbitmq_url)
+    proxy = Proxy(parsed.hostname, parsed.port or 5672)
+    yield proxy
+    proxy.close()
+
+
+def unsent(runtime) -> int:
+    with runtime.database.session() as session:
+        return session.execute(text("select count(*) from outbox where sent_at is null")).scalar()
+
+
+def test_events_written_while_the_broker_is_down_arrive_when_it_is_back(pair, proxy):
+    alpha, beta = pair
+    relayed = alpha.runtime.settings.with_overrides(bus_url=proxy.url(), relay_poll_seconds=0.05)
+    from salesloop.service import Runtime
+
+    relay_runtime = Runtime(alpha.spec, relayed)
+    relay = relay_runtime.relay()
+    stop = threading.Event()
+    proxy.cut()  # the broker is down before the relay even starts
+    thread = threading.Thread(target=relay.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        for n in range(5):
+            assert alpha.post("/notes", json={"text": f"during outage {n}"}).status_code == 201
+        time.sleep(1.0)
+        assert unsent(alpha.runtime) == 5  # nothing was lost, nothing was marked sent
+        proxy.restore()
+        assert consume_until(beta.runtime, lambda: count(beta.runtime, "tallies") == 5, timeout=30)
+        # and a second outage in the middle of the flow
+        proxy.cut()
+        alpha.post("/notes", json={"text": "second outage"})
+        time.sleep(0.5)
+        proxy.restore()
+        assert consume_until(beta.runtime, lambda: count(beta.runtime, "tallies") == 6, timeout=30)
+        assert unsent(alpha.runtime) == 0
+    finally:
+        stop.set()
+        thread.join(15)
+        relay_runtime.database.dispose()
+
+
+def test_a_lost_confirm_does_not_block_the_relay_and_the_row_stays_unsent(pair, proxy):
+    alpha, _ = pair
+    settings = alpha.runtime.settings.with_overrides(bus_url=proxy.url(), confirm_timeout=1.0)
+    from salesloop.service import Runtime
+
+    runtime = Runtime(alpha.spec, settings)
+    alpha.post("/notes", json={"text": "confirm lost"})
+    relay = runtime.relay()
+    with runtime.bus.connect(confirm=True) as connection:
+        runtime.bus.declare_exchange(connection)
+        producer = relay.producer(connection)
+        proxy.black_hole()
+        started = time.monotonic()
+        with pytest.raises(Exception):
+            relay.relay_once(producer)
+        assert time.monotonic() - started < 10
+    assert unsent(alpha.runtime) == 1
+    runtime.database.dispose()
+
+
+def test_old_unsent_rows_are_swept(pair):
+    alpha, beta = pair
+    alpha.post("/notes", json={"text": "left behind by a dead web worker"})
+    with alpha.runtime.database.session() as session, session.begin():
+        session.execute(text("update outbox set created_at = now() - interval '2 days'"))
+    assert publish_outbox(alpha.runtime) == 1
+    assert consume_until(beta.runtime, lambda: count(beta.runtime, "tallies") == 1)
+
+
+CRASHING_WORKER = textwrap.dedent('''
+    import os, sys
+    sys.path.insert(0, {tests_dir!r})
+    from demo_service import beta_spec
+    from salesloop.config import load_settings
+    from salesloop.service import Runtime
+
+    settings = load_settings("beta", database_url={db!r}, bus_url={bus!r}, bus_namespace={ns!r})
+    worker = Runtime(beta_spec(), settings).worker()
+    original = worker.processor.process
+
+    def process_then_die(body):
+        outcome = original(body)          # the effect and the inbox row are committed...
+        os._exit(17)                      # ...and the process dies before it acks
+    worker.processor.process = process_then_die
+    worker.run()
+''')
+
+
+def test_a_worker_killed_between_its_commit_and_its_ack_has_one_effect(pair):
+    _, beta = pair
+    settings = beta.runtime.settings
+    script = CRASHING_WORKER.format(tests_dir=str(Path(__file__).parents[1]), db=settings.database_url,
+                                    bus=settings.bus_url, ns=settings.bus_namespace)
+    publish_raw(beta.runtime, "demo.note.created", beta.envelope("demo.note.created", {"note_id": 42, "text": "once"}))
+    child = subprocess.run([sys.executable, "-c", script], timeout=60, capture_output=True, text=True)
+    assert child.returncode == 17, child.stderr[-2000:]
+    assert count(beta.runtime, "tallies") == 1  # the effect happened, the ack did not
+    # the broker redelivers the unacked message to the next worker; the inbox absorbs it
+    assert consume_until(beta.runtime, lambda: count(beta.runtime, "inbox") == 1 and _queue_empty(beta), timeout=20)
+    assert count(beta.runtime, "tallies") == 1
+    assert len(beta.published("demo.note.counted")) == 1
+
+
+def _queue_empty(harness) -> bool:
+    with harness.runtime.bus.connect() as connection:
+        return harness.runtime.bus.queue_depth(connection, harness.runtime.bus.queue_name) == 0

@@ -1,0 +1,102 @@
+"""Bad input gets RFC 7807 problem+json with the right status, and writes nothing."""
+import jwt
+import pytest
+
+from demo_service import alpha_spec, app_factory, count
+
+
+@pytest.fixture
+def alpha(service_harness):
+    return service_harness(alpha_spec(), app_factory, max_content_length=2048)
+
+
+def assert_problem(response, status):
+    assert response.status_code == status, response.data
+    assert response.mimetype == "application/problem+json"
+    body = response.json
+    assert body["status"] == status and body["title"] and body["type"].startswith("https://")
+    return body
+
+
+def assert_nothing_written(harness):
+    assert count(harness.runtime, "notes") == 0
+    assert harness.published() == []
+
+
+def test_malformed_json_is_a_400(alpha):
+    response = alpha.post("/notes", data="{not json", content_type="application/json")
+    assert_problem(response, 400)
+    assert_nothing_written(alpha)
+
+
+def test_an_unknown_field_is_a_422_naming_it(alpha):
+    body = assert_problem(alpha.post("/notes", json={"text": "x", "colour": "red"}), 422)
+    assert body["errors"] == {"colour": ["Unknown field."]}
+    assert_nothing_written(alpha)
+
+
+def test_a_wrong_type_and_a_missing_field_are_422_with_field_messages(alpha):
+    body = assert_problem(alpha.post("/notes", json={"amount": "lots"}), 422)
+    assert set(body["errors"]) == {"text", "amount"}
+    assert body["errors"]["text"] == ["Missing data for required field."]
+    assert_nothing_written(alpha)
+
+
+def test_an_oversized_body_is_a_413(alpha):
+    response = alpha.post("/notes", json={"text": "x" * 5000})
+    assert_problem(response, 413)
+    assert_nothing_written(alpha)
+
+
+def test_a_missing_token_is_a_401(alpha):
+    assert_problem(alpha.post("/notes", json={"text": "x"}, role=None), 401)
+    assert_nothing_written(alpha)
+
+
+def test_a_forged_token_is_a_401(alpha):
+    forged = jwt.encode({"sub": "u-1", "roles": ["admin"], "exp": 9999999999}, "not-the-secret", algorithm="HS256")
+    response = alpha.post("/notes", json={"text": "x"}, role=None, headers={"Authorization": f"Bearer {forged}"})
+    body = assert_problem(response, 401)
+    assert "Signature verification failed" in body["detail"]
+    assert_nothing_written(alpha)
+
+
+def test_an_expired_token_is_a_401(alpha):
+    expired = jwt.encode({"sub": "u-1", "roles": ["admin"], "exp": 1}, alpha.settings.signing_key, algorithm="HS256")
+    response = alpha.post("/notes", json={"text": "x"}, role=None, headers={"Authorization": f"Bearer {expired}"})
+    assert_problem(response, 401)
+
+
+def test_unknown_paths_and_methods_are_problems(alpha):
+    assert_problem(alpha.get("/nowhere"), 404)
+    assert_problem(alpha.delete("/notes"), 405)
+
+
+def test_an_unexpected_error_is_a_500_without_a_stack_trace(alpha):
+    @alpha.app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    body = assert_problem(alpha.get("/boom"), 500)
+    assert "secret internals" not in str(body) and "Traceback" not in str(body)
+
+
+def test_health_metrics_and_openapi_are_public(alpha):
+    for path in ("/healthz", "/readyz", "/metrics", "/openapi.json"):
+        assert alpha.get(path, role=None).status_code == 200, path
+    assert "/notes" in alpha.get("/openapi.json", role=None).json["paths"]
+
+
+def test_successful_writes_are_audited_with_who_did_them(alpha):
+    alpha.post("/notes", json={"text": "x"}, role="rep", user="rep-9")
+    with alpha.runtime.database.session() as session:
+        from sqlalchemy import text
+
+        row = session.execute(text("select actor, action, resource, status from audit_log")).one()
+    assert tuple(row) == ("rep-9", "POST", "/notes", 201)
+
+
+def test_the_request_id_is_echoed_and_in_problems(alpha):
+    response = alpha.get("/nowhere", headers={"X-Request-ID": "req-123"})
+    assert response.headers["X-Request-ID"] == "req-123"
+    assert response.json["request_id"] == "req-123"
