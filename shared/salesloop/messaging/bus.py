@@ -38,7 +38,7 @@ class Bus:
 
     def connect(self, *, confirm: bool = False) -> Connection:
         if self.url.startswith("filesystem://"):
-            return Connection("filesystem://", transport_options=_filesystem_options(self.url))
+            return Connection("filesystem://localhost/", transport_options=_filesystem_options(self.url))
         options = {}
         if confirm and self.is_amqp:
             # Publisher confirms, and socket timeouts so that a broker that stops

@@ -82,7 +82,9 @@ class Relay:
 
     def producer(self, connection) -> Producer:
         # The exchange is declared once per connection, not before every message.
-        return Producer(connection.default_channel, exchange=self.bus.exchange, on_return=self._on_return,
+        # Only AMQP reports unroutable messages; virtual transports have no returns.
+        on_return = self._on_return if self.bus.is_amqp else None
+        return Producer(connection.default_channel, exchange=self.bus.exchange, on_return=on_return,
                         auto_declare=False)
 
     def _connection_errors(self) -> tuple:
