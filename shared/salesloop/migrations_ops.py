@@ -21,3 +21,12 @@ def create_messaging_tables(op) -> None:
 def drop_messaging_tables(op) -> None:
     for name in (AUDIT, INBOX, OUTBOX):
         op.drop_table(name)
+
+
+def create_fx_table(op) -> None:
+    """The dated exchange-rate table of salesloop.fx, for services that book money."""
+    from salesloop.fx import add_fx_table
+
+    metadata = MetaData()
+    add_fx_table(metadata)
+    metadata.create_all(op.get_bind())

@@ -1,9 +1,210 @@
-"""The events the Deals service publishes, each with its schema."""
+"""The events the Deals service publishes, each with its schema (owned here).
+
+Field names follow the cross-service contract; fields beyond it are additive.
+Amounts are decimal strings with their ``currency`` and the ``fx_rate`` to the
+company currency at the moment of the event.
+"""
 from __future__ import annotations
+
+from marshmallow import Schema, fields
 
 from salesloop.messaging.catalog import EventCatalog
 
+SOURCE = "/salesloop/deals"
+
+
+def _amount(**kwargs):
+    return fields.Decimal(as_string=True, required=True, **kwargs)
+
+
+def _text(**kwargs):
+    return fields.String(required=True, **kwargs)
+
+
+def _nullable_text():
+    return fields.String(required=True, allow_none=True)
+
+
+class _RepOwned(Schema):
+    """Who a deal belongs to, on every event, so the KPIs can slice by it."""
+
+    deal_id = _text()
+    customer_id = _text()
+    rep_id = _text()
+    team = _text()
+    region = _text()
+
+
+class _Priced(Schema):
+    currency = _text()
+    fx_rate = _amount()
+
+
+class DealOpened(_RepOwned, _Priced):
+    lead_id = _nullable_text()
+    customer_name = _text()
+    title = _text()
+    stage = _text()
+    amount = _amount()
+    probability = _amount()
+    grade = _text()
+    expected_close_date = fields.Date(required=True)
+    products = fields.List(fields.String(), required=True)
+    source = _nullable_text()
+    opened_at = fields.DateTime(required=True)
+    lead_captured_at = fields.DateTime(required=True, allow_none=True)
+
+
+class DealStageChanged(_RepOwned, _Priced):
+    lead_id = _nullable_text()
+    from_stage = _text()
+    to_stage = _text()
+    kind = _text()
+    probability = _amount()
+    grade = _text()
+    amount = _amount()
+    expected_close_date = fields.Date(required=True)
+    reason = _nullable_text()
+    competitor = _nullable_text()
+    changed_by = _text()
+    changed_at = fields.DateTime(required=True)
+
+
+class DealWon(_RepOwned, _Priced):
+    lead_id = _nullable_text()
+    amount = _amount()
+    contract_id = _text()
+    opened_at = fields.DateTime(required=True)
+    won_at = fields.DateTime(required=True)
+    lead_captured_at = fields.DateTime(required=True, allow_none=True)
+
+
+class DealLost(_RepOwned, _Priced):
+    lead_id = _nullable_text()
+    amount = _amount()
+    stage = _text(metadata={"description": "the stage the deal was lost in"})
+    reason = _text()
+    competitor = _nullable_text()
+    opened_at = fields.DateTime(required=True)
+    lost_at = fields.DateTime(required=True)
+
+
+class ProposalSent(_RepOwned, _Priced):
+    proposal_id = _text()
+    version = fields.Integer(required=True)
+    list_amount = _amount()
+    discount = _amount()
+    net = _amount()
+    tax = _amount()
+    gross = _amount()
+    valid_until = fields.Date(required=True)
+    sent_at = fields.DateTime(required=True)
+
+
+class SignedLine(Schema):
+    product_code = _text()
+    description = fields.String(required=True)
+    quantity = _amount()
+    unit_price = _amount()
+    discount_pct = _amount()
+    tax_rate_pct = _amount()
+    unit_cost = fields.Decimal(as_string=True, required=True, allow_none=True)
+    line_net = _amount()
+    line_tax = _amount()
+    line_gross = _amount()
+
+
+class CustomerContact(Schema):
+    name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+
+
+class ContractSigned(_RepOwned, _Priced):
+    contract_id = _text()
+    lead_id = _nullable_text()
+    customer_name = _text()
+    customer_contact = fields.Nested(CustomerContact, required=True, allow_none=True)
+    quote_version = fields.Integer(required=True)
+    items = fields.List(fields.Nested(SignedLine), required=True)
+    net = _amount()
+    tax = _amount()
+    total_amount = _amount(metadata={"description": "gross: net plus tax"})
+    company_currency = _text()
+    net_company = _amount()
+    gross_company = _amount()
+    delivery_date = fields.Date(required=True)
+    delivery_address = _text()
+    delivery_terms = _text()
+    payment_terms = _text()
+    signed_at = fields.DateTime(required=True)
+    signatory = _text()
+    approved_by = _text()
+    lead_captured_at = fields.DateTime(required=True, allow_none=True)
+
+
+_OWNER = {"deal_id": "5f0c8a7e-1f7b-4c1e-9d1a-3b2f1c0d9e8a", "customer_id": "cust-1042", "rep_id": "rep-7",
+          "team": "east-1", "region": "east"}
+_MONEY = {"currency": "CNY", "fx_rate": "1"}
+
+EXAMPLES = {
+    "deals.deal.opened": {
+        **_OWNER, **_MONEY, "lead_id": "lead-311", "customer_name": "杭州云帆科技有限公司",
+        "title": "云帆科技 – ERP", "stage": "qualification", "amount": "120000.00", "probability": "10",
+        "grade": "C", "expected_close_date": "2025-06-30", "products": ["ERP"], "source": "trade_show",
+        "opened_at": "2025-03-03T02:15:00+00:00", "lead_captured_at": "2025-02-20T06:00:00+00:00",
+    },
+    "deals.deal.stage_changed": {
+        **_OWNER, **_MONEY, "lead_id": "lead-311", "from_stage": "needs_analysis", "to_stage": "proposal",
+        "kind": "advance", "probability": "40", "grade": "B", "amount": "120000.00",
+        "expected_close_date": "2025-06-30", "reason": None, "competitor": None, "changed_by": "rep-7",
+        "changed_at": "2025-03-20T08:00:00+00:00",
+    },
+    "deals.deal.won": {
+        **_OWNER, **_MONEY, "lead_id": "lead-311", "amount": "113000.00",
+        "contract_id": "0d5e3c55-7d0b-4f5e-8c8a-2f0e2a6b1c11", "opened_at": "2025-03-03T02:15:00+00:00",
+        "won_at": "2025-05-12T03:00:00+00:00", "lead_captured_at": "2025-02-20T06:00:00+00:00",
+    },
+    "deals.deal.lost": {
+        **_OWNER, **_MONEY, "lead_id": None, "amount": "80000.00", "stage": "negotiation",
+        "reason": "price", "competitor": "Kingdee", "opened_at": "2025-03-03T02:15:00+00:00",
+        "lost_at": "2025-04-02T09:30:00+00:00",
+    },
+    "deals.proposal.sent": {
+        **_OWNER, **_MONEY, "proposal_id": "9a1b7c3d-0000-4c1e-9d1a-3b2f1c0d9e8a", "version": 2,
+        "list_amount": "120000.00", "discount": "7000.00", "net": "113000.00", "tax": "14690.00",
+        "gross": "127690.00", "valid_until": "2025-04-30", "sent_at": "2025-04-01T02:00:00+00:00",
+    },
+    "deals.contract.signed": {
+        **_OWNER, "currency": "USD", "fx_rate": "7.1",
+        "contract_id": "0d5e3c55-7d0b-4f5e-8c8a-2f0e2a6b1c11", "lead_id": "lead-311",
+        "customer_name": "杭州云帆科技有限公司",
+        "customer_contact": {"name": "王丽", "phone": "+8613800138000", "email": "wang.li@yunfan.example"},
+        "quote_version": 2,
+        "items": [{"product_code": "ERP-LIC", "description": "ERP licence", "quantity": "10",
+                   "unit_price": "1000", "discount_pct": "10", "tax_rate_pct": "13", "unit_cost": "400",
+                   "line_net": "9000.00", "line_tax": "1170.00", "line_gross": "10170.00"}],
+        "net": "9000.00", "tax": "1170.00", "total_amount": "10170.00", "company_currency": "CNY",
+        "net_company": "63900.00", "gross_company": "72207.00", "delivery_date": "2025-06-01",
+        "delivery_address": "杭州市西湖区文三路 90 号", "delivery_terms": "DAP Hangzhou",
+        "payment_terms": "30% advance, 70% net 30", "signed_at": "2025-05-12T03:00:00+00:00",
+        "signatory": "王丽", "approved_by": "mgr-2", "lead_captured_at": "2025-02-20T06:00:00+00:00",
+    },
+}
+
+DEFINITIONS = (
+    ("deals.deal.opened", DealOpened, "A deal opened, from a converted lead or by hand."),
+    ("deals.deal.stage_changed", DealStageChanged, "A deal moved stage (advance, back, lost, reopen or won)."),
+    ("deals.deal.won", DealWon, "A deal was won: its contract was signed."),
+    ("deals.deal.lost", DealLost, "A deal was lost, with the reason and the competitor if any."),
+    ("deals.proposal.sent", ProposalSent, "A proposal version was sent to the customer."),
+    ("deals.contract.signed", ContractSigned,
+     "A contract was signed; it carries everything the orders service needs to create the order."),
+)
+
 
 def catalog() -> EventCatalog:
-    events = EventCatalog(source="/salesloop/deals")
+    events = EventCatalog(source=SOURCE)
+    for event_type, schema, summary in DEFINITIONS:
+        events.define(event_type, schema, summary, example=EXAMPLES[event_type])
     return events

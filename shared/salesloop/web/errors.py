@@ -5,7 +5,7 @@ import logging
 
 from flask import Flask, g, jsonify, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def _handle_unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return _handle_http(exc)
     log.exception("unhandled error")
-    return problem_response(500, InternalServerError.name, "An unexpected error occurred; it has been logged.",
+    return problem_response(500, "Internal Server Error", "An unexpected error occurred; it has been logged.",
                             kind="internal-error")
 
 

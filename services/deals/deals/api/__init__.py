@@ -1,0 +1,23 @@
+"""The Deals HTTP API: one flask-smorest Blueprint per resource."""
+from __future__ import annotations
+
+from salesloop.fx import UnknownRate, fx_blueprint
+
+from deals.api import contracts, deals, forecast, minutes, proposals
+from deals.domain import DomainError, IllegalTransition, NotAllowed, NotFound, RuleViolation
+
+# The most specific class wins (Flask walks the exception's MRO). Lost races
+# (row versions, unique keys) are answered in deals.api.conflicts.
+DOMAIN_ERRORS: dict[type, int] = {
+    DomainError: 422,
+    RuleViolation: 422,
+    IllegalTransition: 409,
+    NotAllowed: 403,
+    NotFound: 404,
+    UnknownRate: 422,
+}
+
+
+def blueprints() -> list:
+    return [deals.blueprint(), proposals.blueprint(), minutes.blueprint(), contracts.blueprint(),
+            forecast.blueprint(), fx_blueprint()]
