@@ -66,6 +66,15 @@ class EventCatalog:
         return payload
 
 
+class ReaderSchema(Schema):
+    """Base for consumers' schemas: ignores unknown fields at every level, so a
+    producer's additive change (even inside a nested object) never breaks a reader.
+    Nested reader schemas should derive from it too."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
 Handler = Callable[..., None]
 
 

@@ -182,7 +182,8 @@ def can_see_personal_data(principal: Principal | None, owner: str | None = None)
 def mask_phone(phone: str | None) -> str | None:
     if not phone:
         return phone
-    digits = phone[3:] if phone.startswith("+86") else phone.lstrip("+")
+    compact = "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+    digits = compact[3:] if compact.startswith("+86") else compact.lstrip("+")
     if len(digits) < 7:
         return "*" * len(digits)
     return f"{digits[:3]}****{digits[-4:]}"

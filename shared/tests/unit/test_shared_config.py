@@ -49,3 +49,26 @@ def test_bad_numbers_are_named(monkeypatch):
     monkeypatch.setenv("CONSUMER_PREFETCH", "ten")
     with pytest.raises(ConfigError, match="CONSUMER_PREFETCH"):
         load_settings("kpi")
+
+
+def test_masking_keeps_only_the_ends_whatever_the_formatting():
+    from salesloop.web.auth import mask_email, mask_phone
+
+    assert mask_phone("+8613800138000") == "138****8000"
+    assert mask_phone("+86 574 8765 4321") == "574****4321"
+    assert mask_phone("+1 (415) 555-0100") == "141****0100"
+    assert mask_email("alice@example.com") == "a***@example.com"
+
+
+def test_reader_schemas_ignore_unknown_fields_at_every_level():
+    from marshmallow import fields
+
+    from salesloop.messaging.catalog import ReaderSchema
+
+    class Item(ReaderSchema):
+        sku = fields.String(required=True)
+
+    class Order(ReaderSchema):
+        items = fields.List(fields.Nested(Item))
+
+    assert Order().load({"items": [{"sku": "A", "colour": "red"}], "added_later": 1}) == {"items": [{"sku": "A"}]}
