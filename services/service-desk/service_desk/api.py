@@ -1,8 +1,48 @@
 """The Service desk HTTP API: one flask-smorest Blueprint per resource."""
 from __future__ import annotations
 
-DOMAIN_ERRORS: dict[type, int] = {}
+from salesloop.fx import UnknownRate, fx_blueprint
+
+from service_desk.domain.errors import (
+    AlreadyAnswered,
+    AlreadyExists,
+    DomainError,
+    IllegalTransition,
+    InvalidConfiguration,
+    InvalidToken,
+    RuleViolation,
+    SurveyExpired,
+    UnknownRecord,
+    ValidationFailed,
+)
+from service_desk.resources import care, faq, interactions, qa, sla, surveys, tickets
+
+# The most specific class wins (Flask looks errors up along the MRO).
+DOMAIN_ERRORS: dict[type, int] = {
+    DomainError: 422,
+    RuleViolation: 422,
+    ValidationFailed: 422,
+    InvalidConfiguration: 422,
+    UnknownRate: 422,
+    IllegalTransition: 409,
+    AlreadyAnswered: 409,
+    AlreadyExists: 409,
+    UnknownRecord: 404,
+    InvalidToken: 404,
+    SurveyExpired: 410,
+}
 
 
 def blueprints() -> list:
-    return []
+    return [
+        tickets.blueprint(),
+        sla.blueprint(),
+        surveys.blueprint(),
+        interactions.blueprint(),
+        qa.rules_blueprint(),
+        qa.reviews_blueprint(),
+        care.tasks_blueprint(),
+        care.customers_blueprint(),
+        faq.blueprint(),
+        fx_blueprint(),
+    ]

@@ -1,0 +1,204 @@
+"""Rows to domain objects and back, and the look-ups every command needs."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from service_desk.domain.errors import UnknownRecord
+from service_desk.domain.qa import ComplianceRule, rules_from_dicts
+from service_desk.domain.sla_policies import SlaPolicyBook
+from service_desk.domain.status import StatusChange, TicketStatus
+from service_desk.domain.surveys import Survey, SurveyAnswer
+from service_desk.domain.tickets import (
+    Channel,
+    Compensation,
+    InvestigationNote,
+    Priority,
+    Resolution,
+    Ticket,
+    TicketType,
+    Verdict,
+)
+from service_desk.models import (
+    QaRuleRow,
+    SlaPolicyBookRow,
+    SurveyRow,
+    TicketNoteRow,
+    TicketResolutionRow,
+    TicketRow,
+    TicketStatusChangeRow,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def get_row(uow, model, key, what: str):
+    row = uow.session.get(model, key)
+    if row is None:
+        raise UnknownRecord(f"no {what} {key}")
+    return row
+
+
+# -- tickets --------------------------------------------------------------------------------------
+
+
+def ticket_from_row(row: TicketRow) -> Ticket:
+    return Ticket(
+        id=row.id,
+        ticket_type=TicketType(row.ticket_type),
+        priority=Priority(row.priority),
+        customer_id=row.customer_id,
+        channel=Channel(row.channel),
+        subject=row.subject,
+        description=row.description,
+        received_at=row.received_at,
+        order_id=row.order_id,
+        status=TicketStatus(row.status),
+        history=[StatusChange(TicketStatus(change.status), change.at) for change in row.changes],
+        assignee=row.agent_id,
+        responded_at=row.responded_at,
+        resolutions=[_resolution(r) for r in row.resolutions],
+        verdict=Verdict(row.verdict) if row.verdict else None,
+        reopen_count=row.reopen_count,
+        notes=[InvestigationNote(n.author, n.at, n.text) for n in row.notes if n.kind == "investigation"],
+    )
+
+
+def _resolution(row: TicketResolutionRow) -> Resolution:
+    compensation = None
+    if row.compensation_amount is not None:
+        compensation = Compensation(row.compensation_amount, row.compensation_currency, row.compensation_reason)
+    return Resolution(row.text, row.resolved_by, row.resolved_at, compensation, row.agent_at_fault)
+
+
+def new_ticket_row(ticket: Ticket, policy_version: int) -> TicketRow:
+    return TicketRow(
+        id=ticket.id, ticket_type=str(ticket.ticket_type), priority=str(ticket.priority),
+        channel=str(ticket.channel), status=str(ticket.status), customer_id=ticket.customer_id,
+        order_id=ticket.order_id, subject=ticket.subject, description=ticket.description,
+        received_at=ticket.received_at, reopen_count=0, sla_policy_version=policy_version,
+        changes=[], resolutions=[], notes=[], escalations=[],
+    )
+
+
+def save_ticket(row: TicketRow, ticket: Ticket, actor: str | None, reason: str | None = None,
+                fx_rate=None) -> None:
+    """Copy the aggregate's state onto its row, appending what the move added."""
+    row.status = str(ticket.status)
+    row.agent_id = ticket.assignee
+    row.responded_at = ticket.responded_at
+    row.verdict = str(ticket.verdict) if ticket.verdict else None
+    row.reopen_count = ticket.reopen_count
+    row.resolved_at = ticket.resolution.resolved_at if ticket.resolution else None
+    row.closed_at = ticket.history[-1].at if ticket.status is TicketStatus.CLOSED else None
+    for seq, change in enumerate(ticket.history[len(row.changes):], start=len(row.changes)):
+        row.changes.append(TicketStatusChangeRow(seq=seq, status=str(change.status), at=change.at,
+                                                 actor=actor, reason=reason))
+    for seq, resolution in enumerate(ticket.resolutions[len(row.resolutions):], start=len(row.resolutions)):
+        compensation = resolution.compensation
+        row.resolutions.append(TicketResolutionRow(
+            seq=seq, text=resolution.text, resolved_by=resolution.resolved_by, resolved_at=resolution.resolved_at,
+            compensation_amount=compensation.amount if compensation else None,
+            compensation_currency=compensation.currency if compensation else None,
+            compensation_reason=compensation.reason if compensation else None,
+            fx_rate=fx_rate if compensation else None, agent_at_fault=resolution.agent_at_fault,
+        ))
+
+
+def add_ticket_note(row: TicketRow, kind: str, note: InvestigationNote, attachments=()) -> TicketNoteRow:
+    note_row = TicketNoteRow(kind=kind, author=note.author, at=note.at, text=note.text,
+                             attachments=[dict(a) for a in attachments])
+    row.notes.append(note_row)
+    return note_row
+
+
+# -- SLA policy books ----------------------------------------------------------------------------
+
+
+def current_policy_book(uow, initial: SlaPolicyBook) -> tuple[int, SlaPolicyBook]:
+    """The newest policy book; the configured one becomes version 1 on first use."""
+    row = uow.session.execute(
+        select(SlaPolicyBookRow).order_by(SlaPolicyBookRow.version.desc()).limit(1)
+    ).scalar_one_or_none()
+    if row is None:
+        row = _insert_once(uow, SlaPolicyBookRow(version=1, config=initial.to_dict(), created_at=utcnow()),
+                           lambda: uow.session.get(SlaPolicyBookRow, 1))
+    return row.version, SlaPolicyBook.from_dict(row.config)
+
+
+def policy_book(uow, version: int) -> SlaPolicyBook:
+    row = get_row(uow, SlaPolicyBookRow, version, "SLA policy book version")
+    return SlaPolicyBook.from_dict(row.config)
+
+
+def add_policy_book(uow, book: SlaPolicyBook, actor: str, initial: SlaPolicyBook) -> int:
+    current, _ = current_policy_book(uow, initial)
+    version = current + 1
+    uow.add(SlaPolicyBookRow(version=version, config=book.to_dict(), created_at=utcnow(), created_by=actor))
+    uow.flush()
+    return version
+
+
+# -- compliance rules ------------------------------------------------------------------------------
+
+
+def active_rules(uow, initial: tuple[ComplianceRule, ...]) -> tuple[ComplianceRule, ...]:
+    seed_rules(uow, initial)
+    rows = uow.session.execute(select(QaRuleRow).where(QaRuleRow.active.is_(True)).order_by(QaRuleRow.id)).scalars()
+    return rules_from_dicts(rule_config(row) for row in rows)
+
+
+def seed_rules(uow, initial: tuple[ComplianceRule, ...]) -> None:
+    """The configured rules become the first rule set; later edits go through /qa/rules.
+
+    Rules are deactivated, never deleted, so an emptied rule set stays empty.
+    """
+    if uow.session.execute(select(func.count()).select_from(QaRuleRow)).scalar():
+        return
+    now = utcnow()
+    try:
+        with uow.session.begin_nested():
+            uow.session.add_all([rule_row(rule, now, actor=None) for rule in initial])
+    except IntegrityError:
+        pass  # another process seeded them at the same moment
+
+
+def rule_row(rule: ComplianceRule, now: datetime, actor: str | None) -> QaRuleRow:
+    return QaRuleRow(id=rule.id, pattern=rule.pattern, category=str(rule.category), severity=str(rule.severity),
+                     kind=str(rule.kind), variants=list(rule.variants), description=rule.description,
+                     active=True, created_at=now, updated_at=now, updated_by=actor)
+
+
+def rule_config(row: QaRuleRow) -> dict:
+    return {"id": row.id, "pattern": row.pattern, "category": row.category, "severity": row.severity,
+            "kind": row.kind, "variants": list(row.variants or ()), "description": row.description or ""}
+
+
+# -- surveys ---------------------------------------------------------------------------------------
+
+
+def survey_from_row(row: SurveyRow, token_hash: str) -> Survey:
+    """The survey as reached through one of its links (``token_hash``)."""
+    answer = None
+    if row.answered_at is not None:
+        answer = SurveyAnswer(csat=row.csat, nps=row.nps, comment=row.comment or "")
+    return Survey(
+        id=row.id, order_id=row.order_id, ticket_id=row.ticket_id, customer_id=row.customer_id,
+        token_hash=token_hash, sent_at=row.sent_at, expires_at=row.expires_at,
+        remind_after=timedelta(seconds=row.remind_after_seconds), reminded_at=row.reminded_at,
+        answered_at=row.answered_at, answer=answer,
+    )
+
+
+def _insert_once(uow, row, find):
+    """Insert a row another process may be inserting at the same moment; keep whichever won."""
+    try:
+        with uow.session.begin_nested():
+            uow.add(row)
+        return row
+    except IntegrityError:
+        return find()

@@ -1,0 +1,47 @@
+"""/interactions: agents' calls and chats, checked against the compliance rules."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from salesloop.web.app import uow
+from salesloop.web.auth import current_principal, require_roles
+
+from service_desk import queries
+from service_desk.commands import interactions
+from service_desk.commands.common import visible_row
+from service_desk.models import InteractionRow
+from service_desk.resources.common import AGENTS, PAGE, committed, desk
+from service_desk.schemas import InteractionIn, InteractionOut, InteractionQuery
+
+
+def blueprint() -> Blueprint:
+    blp = Blueprint("interactions", __name__, url_prefix="/interactions",
+                    description="Calls and chats: content or transcript, recording and its retention, QA hits.")
+
+    @blp.route("")
+    class Interactions(MethodView):
+        @blp.arguments(InteractionQuery, location="query")
+        @blp.response(200, InteractionOut(many=True))
+        @blp.paginate(**PAGE)
+        def get(self, args, pagination_parameters):
+            """Interactions the caller may see (an agent's own, a supervisor's team…)."""
+            rows, pagination_parameters.item_count = queries.interactions(
+                uow(), current_principal(), args, pagination_parameters.page, pagination_parameters.page_size)
+            return rows
+
+        @require_roles(*AGENTS)
+        @blp.arguments(InteractionIn)
+        @blp.response(201, InteractionOut)
+        def post(self, data):
+            """Log a call or chat; every active compliance rule is applied to its content."""
+            return committed(interactions.log_interaction(uow(), desk(), current_principal(), data))
+
+    @blp.route("/<interaction_id>")
+    class InteractionById(MethodView):
+        @blp.response(200, InteractionOut)
+        def get(self, interaction_id):
+            """One interaction with its compliance hits."""
+            return visible_row(uow(), current_principal(), InteractionRow, interaction_id, "interaction")
+
+    return blp

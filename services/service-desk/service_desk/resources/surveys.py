@@ -1,0 +1,61 @@
+"""/surveys: the customer's single-use answer link (public) and the staff's list."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from salesloop.web.app import rate_limited, uow
+from salesloop.web.auth import current_principal, public
+from salesloop.web.errors import Problem
+
+from service_desk import queries
+from service_desk.commands import surveys
+from service_desk.domain.errors import SurveyExpired
+from service_desk.domain.surveys import CSAT_RANGE, NPS_RANGE
+from service_desk.resources.common import PAGE, committed, now
+from service_desk.schemas import SurveyAnswerIn, SurveyOut, SurveyPublicOut, SurveyQuery, SurveyThanksOut
+
+THANKS = "感谢您的评价！Thank you for your feedback!"
+SCALES = {"csat": [CSAT_RANGE.start, CSAT_RANGE.stop - 1], "nps": [NPS_RANGE.start, NPS_RANGE.stop - 1]}
+
+
+def blueprint() -> Blueprint:
+    blp = Blueprint("surveys", __name__, url_prefix="/surveys",
+                    description="Satisfaction surveys: one per delivered order and per resolved complaint.")
+
+    @blp.route("")
+    class Surveys(MethodView):
+        @blp.arguments(SurveyQuery, location="query")
+        @blp.response(200, SurveyOut(many=True))
+        @blp.paginate(**PAGE)
+        def get(self, args, pagination_parameters):
+            """Surveys of the caller's orders (a rep's own, a supervisor's team…), with their answers."""
+            rows, pagination_parameters.item_count = queries.surveys(
+                uow(), current_principal(), args, pagination_parameters.page, pagination_parameters.page_size)
+            return rows
+
+    @blp.route("/<token>")
+    class SurveyLink(MethodView):
+        @public
+        @rate_limited()
+        @blp.response(200, SurveyPublicOut)
+        def get(self, token):
+            """What the answer page shows: whether the link can still be used."""
+            row, survey = surveys.survey_for_link(uow(), token)
+            return {"about": "order" if row.order_id else "ticket", "order_id": row.order_id,
+                    "ticket_id": row.ticket_id, "expires_at": row.expires_at, "answered": survey.is_answered,
+                    "expired": survey.is_expired(now()), "scales": SCALES}
+
+        @public
+        @rate_limited()
+        @blp.arguments(SurveyAnswerIn)
+        @blp.response(200, SurveyThanksOut)
+        def post(self, data, token):
+            """Answer once: CSAT 1-5, NPS 0-10, an optional comment."""
+            try:
+                row = committed(surveys.answer_survey(uow(), token, data))
+            except SurveyExpired as exc:
+                raise Problem(410, "Gone", exc.message, kind="survey-expired") from exc
+            return {"answered_at": row.answered_at, "message": THANKS}
+
+    return blp

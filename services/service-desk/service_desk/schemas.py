@@ -1,0 +1,640 @@
+"""What the Service desk API reads and writes (marshmallow).
+
+Input schemas reject unknown fields (marshmallow's default RAISE) and say what
+is wrong field by field; decimals travel as strings, never floats; times are
+RFC 3339 with a zone (a time without one is read as UTC).
+"""
+from __future__ import annotations
+
+from datetime import timezone
+from decimal import Decimal
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from service_desk.domain.care import CareKind
+from service_desk.domain.interactions import Direction, InteractionChannel
+from service_desk.domain.qa import Category, MatchKind, Severity
+from service_desk.domain.sla import ClockMode, Priority, ReopenRule, TicketType
+from service_desk.domain.status import TicketStatus
+from service_desk.domain.tickets import Channel, Verdict
+
+
+def _names(enum) -> list[str]:
+    return [member.value for member in enum]
+
+
+def moment(**kwargs) -> fields.AwareDateTime:
+    return fields.AwareDateTime(default_timezone=timezone.utc, **kwargs)
+
+
+def text(max_length: int, *, required: bool = False, **kwargs) -> fields.String:
+    """Text of at most ``max_length`` characters; when given, never empty."""
+    return fields.String(required=required, validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+def ref(**kwargs) -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=64), **kwargs)
+
+
+def choice(enum, **kwargs) -> fields.String:
+    return fields.String(validate=validate.OneOf(_names(enum)), **kwargs)
+
+
+def max_places(places: int):
+    def check(value: Decimal) -> None:
+        if value is not None and value.as_tuple().exponent < -places:
+            raise ValidationError(f"Use at most {places} decimal places.")
+
+    return check
+
+
+class Number(fields.Decimal):
+    """A decimal shown without trailing zeros or exponent."""
+
+    def __init__(self, **kwargs):
+        super().__init__(as_string=True, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else format(Decimal(value).normalize(), "f")
+
+
+SORT_HELP = "a field name, '-' first for descending"
+
+
+def sort_field(*names: str, default: str) -> fields.String:
+    allowed = [*names, *(f"-{name}" for name in names)]
+    return fields.String(load_default=default, validate=validate.OneOf(allowed),
+                         metadata={"description": f"{SORT_HELP}: {', '.join(names)}"})
+
+
+# -- tickets ------------------------------------------------------------------------------------------
+
+
+class ComplainantIn(Schema):
+    name = text(120)
+    phone = fields.String(validate=validate.Regexp(r"^\+?[0-9 ()-]{5,40}$", error="Not a valid phone number."))
+    email = fields.Email(validate=validate.Length(max=200))
+
+
+class TicketIn(Schema):
+    type = choice(TicketType, required=True)
+    priority = choice(Priority, load_default="normal")
+    channel = choice(Channel, required=True)
+    customer_id = ref(required=True)
+    order_id = ref(allow_none=True)
+    subject = text(200)
+    description = text(20000, required=True)
+    complainant = fields.Nested(ComplainantIn)
+    received_at = moment(metadata={"description": "when the customer reached us (default now)"})
+    agent_id = ref(metadata={"description": "supervisors assign; an agent opens tickets for themselves"})
+    team = ref()
+    region = ref()
+
+
+class AtIn(Schema):
+    at = moment(metadata={"description": "when it happened (default now); never before the last change"})
+
+
+class RespondIn(AtIn):
+    message = text(20000)
+
+
+class ReasonIn(AtIn):
+    reason = text(2000)
+
+
+class ReopenIn(AtIn):
+    reason = text(2000, required=True)
+
+
+class AttachmentIn(Schema):
+    ref = text(300, required=True, metadata={"description": "where the evidence is stored (a URL or a key)"})
+    name = text(200)
+    content_type = text(100)
+
+
+class NoteIn(AtIn):
+    text = text(20000, required=True)
+    attachments = fields.List(fields.Nested(AttachmentIn), load_default=list, validate=validate.Length(max=20))
+
+
+class CompensationIn(Schema):
+    amount = fields.Decimal(required=True, as_string=True,
+                            validate=[validate.Range(min=Decimal(0), min_inclusive=False, max=Decimal("1e12")),
+                                      max_places(4)])
+    currency = fields.String(required=True, validate=validate.Regexp(
+        r"^[A-Z]{3}$", error="Use a three-letter ISO 4217 code, e.g. CNY."))
+    reason = text(2000, required=True)
+
+
+class ResolveIn(AtIn):
+    resolution = text(20000, required=True)
+    compensation = fields.Nested(CompensationIn, allow_none=True)
+    agent_at_fault = ref(allow_none=True)
+
+
+class CloseIn(AtIn):
+    verdict = choice(Verdict, allow_none=True, load_default=None,
+                     metadata={"description": "the customer's verdict; null when they never gave one"})
+
+
+class AssignIn(Schema):
+    agent_id = ref(required=True)
+    team = ref()
+    region = ref()
+
+
+class TicketQuery(Schema):
+    status = choice(TicketStatus)
+    type = choice(TicketType)
+    priority = choice(Priority)
+    channel = choice(Channel)
+    customer_id = ref()
+    order_id = ref()
+    agent_id = ref()
+    overdue = fields.Boolean(metadata={"description": "only tickets past a due time (or only those on time)"})
+    received_from = moment()
+    received_to = moment()
+    sort = sort_field("received_at", "resolution_due_at", "first_response_due_at", "priority", default="-received_at")
+
+
+class PersonOut(Schema):
+    name = fields.String()
+    phone = fields.String()
+    email = fields.String()
+
+
+class TargetOut(Schema):
+    allowed_minutes = fields.Integer()
+    elapsed_minutes = fields.Integer()
+    remaining_minutes = fields.Integer()
+    due_at = fields.DateTime()
+    met_at = fields.DateTime(allow_none=True)
+    breached = fields.Boolean()
+    paused = fields.Boolean()
+    escalation_level = fields.Integer()
+    cycle = fields.Integer()
+
+
+class SlaOut(Schema):
+    policy_version = fields.Integer()
+    clock = fields.String()
+    first_response = fields.Nested(TargetOut)
+    resolution = fields.Nested(TargetOut)
+
+
+class NextStepOut(Schema):
+    zh = fields.String()
+    en = fields.String()
+    due_at = fields.DateTime(allow_none=True)
+
+
+class NextStepsOut(Schema):
+    zh = fields.String()
+    en = fields.String()
+    steps = fields.List(fields.Nested(NextStepOut))
+
+
+class TicketOut(Schema):
+    id = fields.String()
+    type = fields.String()
+    priority = fields.String()
+    channel = fields.String()
+    status = fields.String()
+    customer_id = fields.String()
+    order_id = fields.String(allow_none=True)
+    subject = fields.String()
+    description = fields.String()
+    complainant = fields.Nested(PersonOut, allow_none=True)
+    received_at = fields.DateTime()
+    created_at = fields.DateTime()
+    created_by = fields.String(allow_none=True)
+    agent_id = fields.String(allow_none=True)
+    team = fields.String(allow_none=True)
+    region = fields.String(allow_none=True)
+    responded_at = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    verdict = fields.String(allow_none=True)
+    reopen_count = fields.Integer()
+    sla = fields.Nested(SlaOut)
+    next_steps = fields.Nested(NextStepsOut, allow_none=True)
+
+
+class ChangeOut(Schema):
+    status = fields.String()
+    at = fields.DateTime()
+    actor = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class NoteOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    author = fields.String()
+    at = fields.DateTime()
+    text = fields.String()
+    attachments = fields.List(fields.Dict())
+
+
+class CompensationOut(Schema):
+    amount = fields.Decimal(as_string=True)
+    currency = fields.String()
+    reason = fields.String()
+    fx_rate = Number()
+
+
+class ResolutionOut(Schema):
+    text = fields.String()
+    resolved_by = fields.String()
+    resolved_at = fields.DateTime()
+    compensation = fields.Nested(CompensationOut, allow_none=True)
+    agent_at_fault = fields.String(allow_none=True)
+
+
+class EscalationOut(Schema):
+    target = fields.String()
+    level = fields.Integer()
+    cycle = fields.Integer()
+    notify = fields.String()
+    breached_at = fields.DateTime()
+    due_at = fields.DateTime()
+    escalated_at = fields.DateTime()
+
+
+class TicketDetailOut(TicketOut):
+    history = fields.List(fields.Nested(ChangeOut))
+    notes = fields.List(fields.Nested(NoteOut))
+    resolutions = fields.List(fields.Nested(ResolutionOut))
+    escalations = fields.List(fields.Nested(EscalationOut))
+
+
+# -- SLA policies ----------------------------------------------------------------------------------------
+
+
+class EscalationStepIn(Schema):
+    level = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10))
+    after_breach_minutes = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0))
+    notify = text(40, required=True)
+
+
+class PolicyIn(Schema):
+    ticket_type = choice(TicketType, required=True)
+    priority = choice(Priority, required=True)
+    first_response_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    resolution_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    clock = choice(ClockMode, load_default="business_hours")
+    escalations = fields.List(fields.Nested(EscalationStepIn))
+
+
+class PolicyBookIn(Schema):
+    reopen_rule = choice(ReopenRule, load_default="restart")
+    escalations = fields.List(fields.Nested(EscalationStepIn), load_default=list)
+    policies = fields.List(fields.Nested(PolicyIn), required=True, validate=validate.Length(min=1))
+
+
+class PolicyBookOut(Schema):
+    version = fields.Integer()
+    reopen_rule = fields.String()
+    policies = fields.List(fields.Dict())
+    calendar = fields.Dict()
+
+
+# -- surveys ---------------------------------------------------------------------------------------------
+
+
+class SurveyAnswerIn(Schema):
+    csat = fields.Integer(required=True, strict=True, validate=validate.Range(
+        min=1, max=5, error="Must be a whole number from 1 to 5."))
+    nps = fields.Integer(required=True, strict=True, validate=validate.Range(
+        min=0, max=10, error="Must be a whole number from 0 to 10."))
+    comment = fields.String(validate=validate.Length(max=2000), load_default="")
+
+
+class SurveyPublicOut(Schema):
+    about = fields.String(metadata={"description": "order or ticket"})
+    order_id = fields.String(allow_none=True)
+    ticket_id = fields.String(allow_none=True)
+    expires_at = fields.DateTime()
+    answered = fields.Boolean()
+    expired = fields.Boolean()
+    scales = fields.Dict()
+
+
+class SurveyThanksOut(Schema):
+    answered_at = fields.DateTime()
+    message = fields.String()
+
+
+class SurveyQuery(Schema):
+    order_id = ref()
+    ticket_id = ref()
+    customer_id = ref()
+    rep_id = ref()
+    answered = fields.Boolean()
+    sort = sort_field("sent_at", "answered_at", default="-sent_at")
+
+
+class SurveyOut(Schema):
+    id = fields.String()
+    order_id = fields.String(allow_none=True)
+    ticket_id = fields.String(allow_none=True)
+    customer_id = fields.String()
+    rep_id = fields.String(allow_none=True)
+    team = fields.String(allow_none=True)
+    region = fields.String(allow_none=True)
+    sent_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    reminded_at = fields.DateTime(allow_none=True)
+    answered_at = fields.DateTime(allow_none=True)
+    csat = fields.Integer(allow_none=True)
+    nps = fields.Integer(allow_none=True)
+    nps_category = fields.String(allow_none=True)
+    comment = fields.String(allow_none=True)
+
+
+# -- interactions --------------------------------------------------------------------------------------
+
+
+class InteractionIn(Schema):
+    agent_id = ref(metadata={"description": "default: the caller"})
+    customer_id = ref(allow_none=True)
+    ticket_id = ref(allow_none=True)
+    channel = choice(InteractionChannel, required=True)
+    direction = choice(Direction, load_default="inbound")
+    started_at = moment(required=True)
+    ended_at = moment(allow_none=True)
+    duration_seconds = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=86400))
+    content = fields.String(required=True, validate=validate.Length(max=200000),
+                            metadata={"description": "the chat text or the call transcript"})
+    customer_feedback = text(5000, allow_none=True)
+    recording_ref = text(300, allow_none=True)
+    recording_retention_days = fields.Integer(strict=True, allow_none=True,
+                                              validate=validate.Range(min=1, max=3650))
+    team = ref()
+    region = ref()
+
+    @validates_schema
+    def _one_end(self, data, **_):
+        if data.get("ended_at") is not None and data.get("duration_seconds") is not None:
+            raise ValidationError("Give either ended_at or duration_seconds, not both.", "duration_seconds")
+        if data.get("recording_retention_days") and not data.get("recording_ref"):
+            raise ValidationError("A retention needs a recording.", "recording_retention_days")
+
+
+class InteractionQuery(Schema):
+    agent_id = ref()
+    customer_id = ref()
+    ticket_id = ref()
+    channel = choice(InteractionChannel)
+    has_violations = fields.Boolean()
+    started_from = moment()
+    started_to = moment()
+    sort = sort_field("started_at", "violation_count", default="-started_at")
+
+
+class ViolationOut(Schema):
+    rule_id = fields.String()
+    category = fields.String()
+    severity = fields.String()
+    start = fields.Integer(attribute="start_offset")
+    end = fields.Integer(attribute="end_offset")
+    matched = fields.String()
+    excerpt = fields.String()
+    detected_at = fields.DateTime()
+
+
+class InteractionOut(Schema):
+    id = fields.String()
+    agent_id = fields.String()
+    team = fields.String(allow_none=True)
+    region = fields.String(allow_none=True)
+    customer_id = fields.String(allow_none=True)
+    ticket_id = fields.String(allow_none=True)
+    channel = fields.String()
+    direction = fields.String()
+    started_at = fields.DateTime()
+    ended_at = fields.DateTime(allow_none=True)
+    duration_seconds = fields.Integer(allow_none=True)
+    content = fields.String()
+    customer_feedback = fields.String(allow_none=True)
+    recording_ref = fields.String(allow_none=True)
+    recording_retained_until = fields.DateTime(allow_none=True)
+    recording_purged_at = fields.DateTime(allow_none=True)
+    violation_count = fields.Integer()
+    violations = fields.List(fields.Nested(ViolationOut))
+    logged_at = fields.DateTime()
+    logged_by = fields.String()
+
+
+# -- QA ---------------------------------------------------------------------------------------------------
+
+
+class RuleIn(Schema):
+    id = fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9._-]{0,99}$",
+                                                error="Use lower-case letters, digits, '.', '_' or '-'."))
+    pattern = text(500, required=True)
+    category = choice(Category, required=True)
+    severity = choice(Severity, required=True)
+    kind = choice(MatchKind, load_default="phrase")
+    variants = fields.List(text(500, required=True), load_default=list, validate=validate.Length(max=20))
+    description = text(1000, load_default="")
+
+
+class RulePatchIn(Schema):
+    pattern = text(500)
+    category = choice(Category)
+    severity = choice(Severity)
+    kind = choice(MatchKind)
+    variants = fields.List(text(500, required=True), validate=validate.Length(max=20))
+    description = text(1000)
+    active = fields.Boolean()
+
+
+class RuleQuery(Schema):
+    category = choice(Category)
+    active = fields.Boolean()
+
+
+class RuleOut(Schema):
+    id = fields.String()
+    pattern = fields.String()
+    category = fields.String()
+    severity = fields.String()
+    kind = fields.String()
+    variants = fields.List(fields.String())
+    description = fields.String()
+    active = fields.Boolean()
+    updated_at = fields.DateTime()
+    updated_by = fields.String(allow_none=True)
+
+
+class CheckIn(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=200000))
+
+
+class HitOut(Schema):
+    rule_id = fields.String()
+    category = fields.String()
+    severity = fields.String()
+    start = fields.Integer()
+    end = fields.Integer()
+    matched = fields.String()
+    excerpt = fields.String()
+
+
+class CheckOut(Schema):
+    hits = fields.List(fields.Nested(HitOut))
+
+
+class SampleIn(Schema):
+    period_start = moment(required=True)
+    period_end = moment(required=True)
+    per_agent = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100))
+    agent_ids = fields.List(ref(), validate=validate.Length(max=200))
+    seed = text(100, metadata={"description": "the same seed gives the same sample (default: random, recorded)"})
+
+    @validates_schema
+    def _period(self, data, **_):
+        if data["period_end"] <= data["period_start"]:
+            raise ValidationError("The period must end after it starts.", "period_end")
+
+
+class ScoreIn(Schema):
+    marks = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True, allow_none=True), required=True,
+                        metadata={"description": "points per item of the review form; null = not applicable"})
+    comments = text(5000)
+
+
+class ReviewQuery(Schema):
+    agent_id = ref()
+    status = fields.String(validate=validate.OneOf(["pending", "scored"]))
+    period_from = moment()
+    sort = sort_field("sampled_at", "score", default="-sampled_at")
+
+
+class ReviewOut(Schema):
+    id = fields.String()
+    interaction_id = fields.String()
+    agent_id = fields.String()
+    team = fields.String(allow_none=True)
+    region = fields.String(allow_none=True)
+    period_start = fields.DateTime()
+    period_end = fields.DateTime()
+    seed = fields.String()
+    status = fields.String()
+    sampled_at = fields.DateTime()
+    sampled_by = fields.String()
+    reviewer_id = fields.String(allow_none=True)
+    marks = fields.Dict(allow_none=True)
+    score = Number(allow_none=True)
+    critical_failure = fields.Boolean(allow_none=True)
+    comments = fields.String(allow_none=True)
+    scored_at = fields.DateTime(allow_none=True)
+
+
+class ReviewItemOut(Schema):
+    key = fields.String()
+    label = fields.String()
+    weight = fields.Integer()
+    max_points = fields.Integer()
+    critical = fields.Boolean()
+
+
+class ReviewFormOut(Schema):
+    items = fields.List(fields.Nested(ReviewItemOut))
+
+
+# -- customers and care --------------------------------------------------------------------------------
+
+
+class CustomerQuery(Schema):
+    abc_class = fields.String(validate=validate.OneOf(["A", "B", "C"]))
+    owner_rep_id = ref()
+    sort = sort_field("id", "name", default="id")
+
+
+class CustomerOut(Schema):
+    id = fields.String()
+    name = fields.String(allow_none=True)
+    company = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    abc_class = fields.String(allow_none=True)
+    classified_at = fields.DateTime(allow_none=True)
+    industry = fields.String(allow_none=True)
+    region = fields.String(allow_none=True)
+    team = fields.String(allow_none=True)
+    owner_rep_id = fields.String(allow_none=True)
+    contact = fields.Nested(PersonOut)
+    birthday = fields.Date(allow_none=True)
+    customer_since = fields.Date(allow_none=True)
+    accepts_greetings = fields.Boolean()
+
+
+class CustomerPatchIn(Schema):
+    accepts_greetings = fields.Boolean(required=True)
+
+
+class CareTaskQuery(Schema):
+    status = fields.String(validate=validate.OneOf(["open", "done"]))
+    kind = choice(CareKind)
+    agent_id = ref()
+    customer_id = ref()
+    due_from = fields.Date()
+    due_to = fields.Date()
+    sort = sort_field("due_on", "created_at", default="due_on")
+
+
+class CareTaskOut(Schema):
+    id = fields.String()
+    customer_id = fields.String()
+    kind = fields.String()
+    due_on = fields.Date()
+    occasion = fields.String()
+    abc_class = fields.String(allow_none=True)
+    agent_id = fields.String(allow_none=True)
+    team = fields.String(allow_none=True)
+    region = fields.String(allow_none=True)
+    status = fields.String()
+    notes = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+    completed_by = fields.String(allow_none=True)
+
+
+class CompleteTaskIn(Schema):
+    notes = text(5000, required=True)
+    completed_at = moment()
+
+
+# -- FAQ ---------------------------------------------------------------------------------------------------
+
+
+class FaqIn(Schema):
+    question = text(1000, required=True)
+    answer = text(20000, required=True)
+    keywords = fields.List(text(50, required=True), load_default=list, validate=validate.Length(max=30))
+    published = fields.Boolean(load_default=True)
+
+
+class FaqPatchIn(Schema):
+    question = text(1000)
+    answer = text(20000)
+    keywords = fields.List(text(50, required=True), validate=validate.Length(max=30))
+    published = fields.Boolean()
+
+
+class FaqQuery(Schema):
+    q = fields.String(validate=validate.Length(max=200), metadata={"description": "words or a Chinese phrase"})
+    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
+
+
+class FaqOut(Schema):
+    id = fields.String()
+    question = fields.String()
+    answer = fields.String()
+    keywords = fields.List(fields.String())
+    published = fields.Boolean()
+    updated_at = fields.DateTime()
+    score = fields.Integer(allow_none=True)
+    matched_terms = fields.List(fields.String(), allow_none=True)
