@@ -90,14 +90,16 @@ class Bus:
         if self.is_amqp:
             # A message waits here for its per-message expiration (the back-off),
             # then the broker dead-letters it back onto the service queue.
-            arguments = {"x-dead-letter-exchange": "",
+            arguments = {"x-queue-type": "quorum", "x-dead-letter-exchange": "",
                          "x-dead-letter-routing-key": self.queue_name}
         return Queue(self.retry_queue_name, exchange=DEFAULT_EXCHANGE,
                      routing_key=self.retry_queue_name, durable=True, queue_arguments=arguments)
 
     def dead_letter_queue(self) -> Queue:
+        # Replicated like the service queue: a parked message must survive a node.
+        arguments = {"x-queue-type": "quorum"} if self.is_amqp else {}
         return Queue(self.dead_letter_queue_name, exchange=DEFAULT_EXCHANGE,
-                     routing_key=self.dead_letter_queue_name, durable=True)
+                     routing_key=self.dead_letter_queue_name, durable=True, queue_arguments=arguments)
 
     def declare(self, connection: Connection, routing_keys: list[str]) -> Queue:
         channel = connection.default_channel

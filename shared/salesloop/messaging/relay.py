@@ -12,6 +12,7 @@ import threading
 import zlib
 from datetime import datetime, timedelta, timezone
 
+from amqp.exceptions import MessageNacked
 from kombu import Producer
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -68,6 +69,12 @@ class Relay:
                     delay = backoff.next()
                     log.warning("broker unavailable, retrying", extra={"error": str(exc), "retry_in": delay})
                     stop.wait(delay)
+                except Exception as exc:
+                    # A nack, a locked SQLite file, a database restart: the relay is
+                    # the only way events leave, so it backs off and carries on.
+                    delay = backoff.next()
+                    log.exception("relay pass failed, retrying", extra={"error": str(exc), "retry_in": delay})
+                    stop.wait(delay)
 
     def _run_connected(self, stop: threading.Event, backoff: Backoff) -> None:
         with self.bus.connect(confirm=True) as connection:
@@ -111,7 +118,7 @@ class Relay:
             for row in rows:
                 try:
                     self.publish_row(producer, row)
-                except Unroutable as exc:
+                except (Unroutable, MessageNacked) as exc:  # the broker refused this one; go on with the rest
                     self._record_failure(row, exc)
                     continue
                 sent.append(row.id)
@@ -144,6 +151,7 @@ class Relay:
             headers: dict[str, str] = {}
             propagate.inject(headers)
             self._returned = None
+            self._check_routable(producer, row.event_type)
             producer.publish(
                 row.envelope.encode("utf-8"),
                 routing_key=row.event_type,
@@ -160,6 +168,18 @@ class Relay:
             if self._returned:
                 span.set_status(Status(StatusCode.ERROR, "unroutable"))
                 raise Unroutable(f"no queue is bound to {row.event_type}: {self._returned}")
+
+    def _check_routable(self, producer: Producer, routing_key: str) -> None:
+        """Virtual transports (the embedded filesystem bus) silently drop a message
+        no queue is bound for; ask their routing table first. RabbitMQ tells us
+        itself, through mandatory publishing and basic.return."""
+        if self.bus.is_amqp:
+            return
+        channel = producer.channel
+        exchange = self.bus.exchange.name
+        queues = channel.typeof(exchange).lookup(channel.get_table(exchange), exchange, routing_key, None)
+        if not queues:
+            raise Unroutable(f"no queue is bound to {routing_key}")
 
     def _on_return(self, exception, exchange, routing_key, message):
         self._returned = f"{getattr(exception, 'reply_text', exception)}"
@@ -180,7 +200,7 @@ class Relay:
                 update(self.outbox)
                 .where(self.outbox.c.id == row.id)
                 .values(attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:2000],
-                        next_attempt_at=utcnow() + retry_delay(attempts) if isinstance(exc, Unroutable) else None)
+                        next_attempt_at=utcnow() + retry_delay(attempts) if isinstance(exc, (Unroutable, MessageNacked)) else None)
             )
         log.warning("outbox row not published", extra={"event_id": row.event_id, "error": str(exc)})
 

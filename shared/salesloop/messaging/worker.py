@@ -48,6 +48,14 @@ class Sweep:
         return clock - self.last_run >= self.every_seconds
 
 
+def _attempts(headers: dict) -> int:
+    """Untrusted: an outside producer may send anything in this header."""
+    try:
+        return max(0, int(headers.get(ATTEMPTS, 0)))
+    except (TypeError, ValueError):
+        return 0
+
+
 def backoff_ms(attempt: int, base_seconds: float) -> int:
     return int(base_seconds * 1000 * (4 ** (attempt - 1)))
 
@@ -65,6 +73,9 @@ class Worker(ConsumerMixin):
         self.connection = bus.connect()
         self.tracer = trace.get_tracer("salesloop.worker")
         self.queue = None
+        self._publisher = None
+        self._publisher_producer = None
+        self._returned = None
 
     # -- kombu wiring ----------------------------------------------------------
     def get_consumers(self, Consumer, channel):
@@ -94,7 +105,13 @@ class Worker(ConsumerMixin):
         with self.tracer.start_as_current_span(
             f"{self.bus.queue_name} process", context=parent, kind=SpanKind.CONSUMER, attributes=attributes
         ) as span:
-            self._process(message, headers, span)
+            try:
+                self._process(message, headers, span)
+            except Exception:
+                # Last resort: never let one message stop the consumer loop.
+                log.exception("unexpected error around a message; returning it to the queue")
+                if not message.acknowledged:
+                    message.requeue()
 
     def _process(self, message, headers, span) -> None:
         try:
@@ -102,7 +119,6 @@ class Worker(ConsumerMixin):
         except PermanentFailure as exc:
             span.set_status(Status(StatusCode.ERROR, str(exc)))
             self.park(message, headers, str(exc))
-            self._count(message, "parked")
             return
         except Exception as exc:  # a handler failure: maybe transient, retry with back-off
             span.record_exception(exc)
@@ -118,45 +134,68 @@ class Worker(ConsumerMixin):
 
     # -- retries and dead letters -----------------------------------------------------
     def retry_or_park(self, message, headers, exc: Exception) -> None:
-        attempts = int(headers.get(ATTEMPTS, 0)) + 1
+        attempts = _attempts(headers) + 1
         reason = f"{type(exc).__name__}: {exc}"
         if attempts >= self.settings.max_attempts:
             self.park(message, headers, f"failed {attempts} times; last error {reason}",
                       detail="".join(traceback.format_exception(exc))[-4000:])
-            self._count(message, "parked")
             return
         log.warning("handler failed, will retry", extra={"attempt": attempts, "error": reason})
         delay = backoff_ms(attempts, self.settings.retry_base_seconds)
-        self._republish(message, headers, {ATTEMPTS: attempts, REASON: reason[:1000]}, delay_ms=delay)
-        message.ack()
-        self._count(message, "retried")
+        if self.bus.is_amqp:
+            # The retry queue holds it for its expiration, then dead-letters it back to us.
+            target, properties = self.bus.retry_queue_name, {"expiration": delay / 1000}
+        else:
+            # Transports without per-message TTL: wait here, briefly, then requeue.
+            time.sleep(min(delay, 2000) / 1000)
+            target, properties = self.bus.queue_name, {}
+        if self._forward(message, headers, {ATTEMPTS: attempts, REASON: reason[:1000]}, target, **properties):
+            self._count(message, "retried")
 
     def park(self, message, headers, reason: str, detail: str | None = None) -> None:
         log.error("event parked in dead-letter queue", extra={"reason": reason, "queue": self.bus.dead_letter_queue_name})
         extra = {REASON: reason[:2000], PARKED_AT: datetime.now(timezone.utc).isoformat()}
         if detail:
             extra["x-salesloop-traceback"] = detail
-        producer = Producer(self.connection.default_channel)
-        producer.publish(message.body, exchange=DEFAULT_EXCHANGE, routing_key=self.bus.dead_letter_queue_name,
-                         headers={**headers, **extra, ORIGINAL_KEY: self._original_key(message, headers)},
-                         content_type=message.content_type, content_encoding=message.content_encoding,
-                         delivery_mode=2, retry=True)
-        message.ack()
+        if self._forward(message, headers, extra, self.bus.dead_letter_queue_name):
+            self._count(message, "parked")
 
-    def _republish(self, message, headers, extra: dict, delay_ms: int) -> None:
-        producer = Producer(self.connection.default_channel)
-        properties = {}
-        if self.bus.is_amqp:
-            target = self.bus.retry_queue_name
-            properties["expiration"] = delay_ms / 1000
-        else:
-            # Transports without per-message TTL: wait here, briefly, then requeue.
-            time.sleep(min(delay_ms, 2000) / 1000)
-            target = self.bus.queue_name
-        producer.publish(message.body, exchange=DEFAULT_EXCHANGE, routing_key=target,
-                         headers={**headers, **extra, ORIGINAL_KEY: self._original_key(message, headers)},
-                         content_type=message.content_type, content_encoding=message.content_encoding,
-                         delivery_mode=2, retry=True, **properties)
+    def _forward(self, message, headers, extra: dict, queue: str, **properties) -> bool:
+        """Move the message to another of our queues: confirmed and mandatory first,
+        ack after. If that fails the message goes back to its queue, never lost."""
+        try:
+            producer = self._producer()
+            self._returned = None
+            producer.publish(message.body, exchange=DEFAULT_EXCHANGE, routing_key=queue,
+                             headers={**headers, **extra, ORIGINAL_KEY: self._original_key(message, headers)},
+                             content_type=message.content_type, content_encoding=message.content_encoding,
+                             delivery_mode=2, mandatory=self.bus.is_amqp, retry=False,
+                             confirm_timeout=self.settings.confirm_timeout, **properties)
+            if self._returned:
+                raise RuntimeError(f"queue {queue} is missing: {self._returned}")
+        except Exception:
+            log.exception("could not move the message; returning it to the queue", extra={"target": queue})
+            self._reset_producer()
+            message.requeue()
+            return False
+        message.ack()
+        return True
+
+    def _producer(self) -> Producer:
+        if self._publisher is None:
+            self._publisher = self.bus.connect(confirm=True)
+            on_return = (lambda exc, *_: setattr(self, "_returned", str(exc))) if self.bus.is_amqp else None
+            self._publisher_producer = Producer(self._publisher.default_channel, on_return=on_return,
+                                                auto_declare=False)
+        return self._publisher_producer
+
+    def _reset_producer(self) -> None:
+        if self._publisher is not None:
+            try:
+                self._publisher.release()
+            except Exception:
+                pass
+        self._publisher = None
 
     @staticmethod
     def _original_key(message, headers) -> str:
