@@ -1,8 +1,27 @@
-"""The Leads HTTP API: one flask-smorest Blueprint per resource."""
+"""The Leads HTTP API: one flask-smorest Blueprint per resource, and how domain errors answer."""
 from __future__ import annotations
 
-DOMAIN_ERRORS: dict[type, int] = {}
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from salesloop.fx import UnknownRate, fx_blueprint
+
+from leads.domain.errors import Conflict, IllegalTransition, InvalidField, NotFound, RuleViolation
+
+DOMAIN_ERRORS: dict[type, int] = {
+    InvalidField: 422,        # app.py answers it with the field named under "errors"
+    RuleViolation: 422,
+    UnknownRate: 422,         # a conversion in a currency without a rate: add one at /fx-rates
+    NotFound: 404,
+    IllegalTransition: 409,
+    Conflict: 409,            # DuplicateFound answers with the existing record's id (app.py)
+    StaleDataError: 409,      # someone else changed the record in the meantime: reload and retry
+    IntegrityError: 409,      # a business key taken by a concurrent request
+}
 
 
 def blueprints() -> list:
-    return []
+    from leads.resources import customers, imports, leads, reps, rules
+
+    return [leads.blueprint(), imports.blueprint(), reps.blueprint(), customers.blueprint(), rules.blueprint(),
+            fx_blueprint()]

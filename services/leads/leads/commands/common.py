@@ -1,0 +1,37 @@
+"""Small helpers every command uses."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from enum import Enum
+
+from leads.models import LeadHistory
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def remember(uow, lead_id: str, action: str, actor: str | None, at: datetime, detail: dict | None = None) -> None:
+    """One line of the lead's history (kept across merges, shown at /leads/{id}/history)."""
+    uow.add(LeadHistory(lead_id=lead_id, at=at, action=action, actor=actor, detail=detail))
+
+
+def jsonable(value):
+    """Dates, Decimals and enums as JSON can hold them (for JSON columns)."""
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(item) for item in value]
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    return value

@@ -1,0 +1,1 @@
+"""The HTTP resources: one flask-smorest Blueprint per resource, built when the app is."""

@@ -1,0 +1,538 @@
+"""Marshmallow schemas of the HTTP API, in and out.
+
+Input is strict: unknown fields are refused (marshmallow's default RAISE),
+phone numbers and e-mail addresses are normalized here (a bad one is a 422
+naming the field), codes (regions, industries, product lines) get one spelling,
+amounts are decimal strings (a JSON float has already lost precision).
+"""
+from __future__ import annotations
+
+import os
+from datetime import timezone
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from webargs.fields import DelimitedList
+
+from leads.domain.errors import InvalidField
+from leads.domain.lead import skill_code
+from leads.domain.normalization import normalize_email, normalize_phone
+from leads.events import CATEGORIES, GRADES, SOURCES
+
+STATUSES = ("new", "assigned", "contacted", "qualified", "converted", "disqualified")
+KINDS = ("call", "email", "visit", "chat")
+OUTCOMES = ("connected", "no_answer", "left_message", "callback_requested", "meeting_scheduled", "interested",
+            "not_interested", "wrong_contact")
+
+
+def phone_region() -> str:
+    return os.environ.get("LEADS_PHONE_REGION", "CN")
+
+
+# -- fields -------------------------------------------------------------------------------------
+class Phone(fields.String):
+    """A phone number in any common spelling, stored in E.164 ("+8613800138000")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not text:
+            return None
+        try:
+            return normalize_phone(text, phone_region())
+        except InvalidField as exc:
+            raise ValidationError(exc.reason) from None
+
+
+class Email(fields.String):
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not text:
+            return None
+        try:
+            return normalize_email(text)
+        except InvalidField as exc:
+            raise ValidationError(exc.reason) from None
+
+
+class Code(fields.String):
+    """A region, industry or product-line code: trimmed and case-folded, so "East" is "east"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return skill_code(text) or None
+
+
+class Amount(fields.Decimal):
+    def __init__(self, **kwargs):
+        super().__init__(as_string=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, float):
+            raise ValidationError("Send amounts as decimal strings (\"1234.50\"), not JSON floats.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def _text(max_length: int, **kwargs):
+    return fields.String(validate=validate.Length(max=max_length), **kwargs)
+
+
+def _maybe_text(max_length: int):
+    return _text(max_length, allow_none=True)
+
+
+def _codes():
+    return fields.List(Code(validate=validate.Length(min=1, max=80)), validate=validate.Length(max=50))
+
+
+CURRENCY = validate.Regexp(r"^[A-Z]{3}$", error="Use a three-letter ISO 4217 code such as CNY.")
+AWARE = {"default_timezone": timezone.utc}
+
+
+# -- leads in -----------------------------------------------------------------------------------
+class ContactIn(Schema):
+    name = _maybe_text(100)
+    title = _maybe_text(100)
+    phone = Phone(allow_none=True, validate=validate.Length(max=40))
+    email = Email(allow_none=True, validate=validate.Length(max=254))
+
+
+class MoneyIn(Schema):
+    amount = Amount(required=True, validate=validate.Range(min=0))
+    currency = fields.String(required=True, validate=CURRENCY)
+
+
+class SourceDetailIn(Schema):
+    campaign_code = _maybe_text(80)
+    referrer = _maybe_text(120)
+
+
+class LeadBasics(Schema):
+    company = _maybe_text(200)
+    person_name = _maybe_text(100)
+    industry = Code(allow_none=True, validate=validate.Length(max=80))
+    region = Code(allow_none=True, validate=validate.Length(max=80))
+    company_size = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    contact = fields.Nested(ContactIn)
+    needs = _text(5000)
+    product_lines = _codes()
+    budget = fields.Nested(MoneyIn, allow_none=True)
+    expected_purchase_by = fields.Date(allow_none=True)
+    source_detail = fields.Nested(SourceDetailIn)
+    record_duplicate = fields.Boolean(load_default=False,
+                                      metadata={"description": "Record a matching capture as a linked duplicate "
+                                                               "instead of refusing it with 409."})
+
+
+class LeadIn(LeadBasics):
+    contact = fields.Nested(ContactIn, required=True)
+    source = fields.String(required=True, validate=validate.OneOf(SOURCES))
+    received_at = fields.AwareDateTime(allow_none=True, **AWARE)
+
+    @validates_schema
+    def _who_and_how_to_reach(self, data, **kwargs):
+        if not (data.get("company") or data.get("person_name")):
+            raise ValidationError("Give the company or the person's name.", "company")
+        contact = data.get("contact") or {}
+        if not (contact.get("phone") or contact.get("email")):
+            raise ValidationError({"phone": ["Give a phone number or an e-mail address."]}, "contact")
+
+
+class LeadPatch(LeadBasics):
+    pass
+
+
+class WebFormIn(Schema):
+    """What a public web form may send (no duplicate flag, no source: it is web_form)."""
+
+    company = _maybe_text(200)
+    person_name = _maybe_text(100)
+    industry = Code(allow_none=True, validate=validate.Length(max=80))
+    region = Code(allow_none=True, validate=validate.Length(max=80))
+    company_size = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    contact = fields.Nested(ContactIn, required=True)
+    needs = _text(5000)
+    product_lines = _codes()
+    budget = fields.Nested(MoneyIn, allow_none=True)
+    expected_purchase_by = fields.Date(allow_none=True)
+    campaign_code = _maybe_text(80)
+
+    _who_and_how_to_reach = LeadIn._who_and_how_to_reach
+
+
+class GradeOverrideIn(Schema):
+    grade = fields.String(required=True, validate=validate.OneOf(GRADES))
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
+
+
+class AssignIn(Schema):
+    rep_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    note = _maybe_text(1000)
+    over_capacity = fields.Boolean(load_default=False)
+
+
+class ActivityIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    occurred_at = fields.AwareDateTime(allow_none=True, **AWARE)
+    summary = _text(5000, metadata={"description": "Notes, or the transcript's gist."})
+    next_step = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    next_step_due_at = fields.AwareDateTime(allow_none=True, **AWARE)
+
+
+class QualifyIn(Schema):
+    note = _maybe_text(1000)
+
+
+class DisqualifyIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
+
+
+class ConvertIn(Schema):
+    customer_id = fields.String(allow_none=True, metadata={"description": "Link this customer; otherwise a "
+                                                           "matching one is linked, or a new one created."})
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    expected_amount = Amount(allow_none=True, validate=validate.Range(min=0))
+    currency = fields.String(validate=CURRENCY)
+    expected_close_date = fields.Date(allow_none=True)
+
+
+class MergeIn(Schema):
+    duplicate_id = fields.String(required=True)
+
+
+class UnmergeIn(Schema):
+    merge_id = fields.String(required=True)
+
+
+# -- lists --------------------------------------------------------------------------------------
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class LeadListArgs(PageArgs):
+    status = DelimitedList(fields.String(validate=validate.OneOf(STATUSES)))
+    grade = DelimitedList(fields.String(validate=validate.OneOf(GRADES)))
+    source = DelimitedList(fields.String(validate=validate.OneOf(SOURCES)))
+    owner = fields.String(metadata={"description": "A rep id."})
+    team = fields.String()
+    region = Code()
+    unassigned = fields.Boolean(metadata={"description": "Only the pool (true) or only assigned leads (false)."})
+    overdue = fields.Boolean(metadata={"description": "Only leads past their follow-up deadline."})
+    captured_from = fields.Date(metadata={"description": "Inclusive, in the company's time zone."})
+    captured_to = fields.Date(metadata={"description": "Inclusive, in the company's time zone."})
+    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Company or name."})
+    include_merged = fields.Boolean(load_default=False)
+    sort = fields.String(load_default="-captured_at",
+                         metadata={"description": "captured_at, received_at, score, grade, followup_due_at, "
+                                                  "company, status or updated_at; prefix - for descending."})
+
+
+class LeadExportArgs(LeadListArgs):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=100000, validate=validate.Range(min=1, max=100000))
+
+
+# -- leads out ----------------------------------------------------------------------------------
+class ContactOut(Schema):
+    name = fields.String(allow_none=True)
+    title = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    masked = fields.Boolean()
+
+
+class MoneyOut(Schema):
+    amount = fields.Decimal(as_string=True)
+    currency = fields.String()
+
+
+class ContributionOut(Schema):
+    rule = fields.String()
+    description = fields.String()
+    points = fields.Integer()
+
+
+class GradingOut(Schema):
+    grade = fields.String(allow_none=True)
+    score = fields.Integer(allow_none=True)
+    computed_grade = fields.String(allow_none=True)
+    ruleset_version = fields.String(allow_none=True)
+    contributions = fields.List(fields.Nested(ContributionOut))
+    override = fields.Dict(allow_none=True)
+
+
+class LeadOut(Schema):
+    id = fields.String()
+    status = fields.String()
+    company = fields.String(allow_none=True)
+    person_name = fields.String(allow_none=True)
+    industry = fields.String(allow_none=True)
+    region = fields.String(allow_none=True)
+    company_size = fields.Integer(allow_none=True)
+    contact = fields.Nested(ContactOut)
+    needs = fields.String()
+    product_lines = fields.List(fields.String())
+    budget = fields.Nested(MoneyOut, allow_none=True)
+    expected_purchase_by = fields.Date(allow_none=True)
+    source = fields.String()
+    source_detail = fields.Dict()
+    received_at = fields.DateTime()
+    captured_at = fields.DateTime()
+    captured_by = fields.String(allow_none=True)
+    grading = fields.Nested(GradingOut)
+    owner_rep_id = fields.String(allow_none=True)
+    team = fields.String(allow_none=True)
+    assigned_at = fields.DateTime(allow_none=True)
+    assignment = fields.Dict(allow_none=True)
+    followup_due_at = fields.DateTime(allow_none=True)
+    overdue = fields.Boolean()
+    first_contact_at = fields.DateTime(allow_none=True)
+    last_activity_at = fields.DateTime(allow_none=True)
+    duplicate_of = fields.String(allow_none=True)
+    merged_into = fields.String(allow_none=True)
+    customer_id = fields.String(allow_none=True)
+    qualified_at = fields.DateTime(allow_none=True)
+    converted_at = fields.DateTime(allow_none=True)
+    expected_amount = fields.Nested(MoneyOut, allow_none=True)
+    disqualified_at = fields.DateTime(allow_none=True)
+    disqualified_reason = fields.String(allow_none=True)
+    updated_at = fields.DateTime()
+    version = fields.Integer()
+
+
+class LeadPage(Schema):
+    items = fields.List(fields.Nested(LeadOut))
+    page = fields.Integer()
+    page_size = fields.Integer()
+    total = fields.Integer()
+
+
+class ActivityOut(Schema):
+    id = fields.String()
+    lead_id = fields.String()
+    rep_id = fields.String()
+    kind = fields.String()
+    outcome = fields.String()
+    summary = fields.String()
+    next_step = fields.String()
+    next_step_due_at = fields.DateTime(allow_none=True)
+    occurred_at = fields.DateTime()
+    first_contact = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class HistoryOut(Schema):
+    lead_id = fields.String()
+    at = fields.DateTime()
+    action = fields.String()
+    actor = fields.String(allow_none=True)
+    detail = fields.Dict(allow_none=True)
+
+
+class MergeOut(Schema):
+    id = fields.String()
+    primary_id = fields.String()
+    duplicate_id = fields.String()
+    merged_at = fields.DateTime()
+    merged_by = fields.String(allow_none=True)
+    changes = fields.List(fields.Dict())
+    undone_at = fields.DateTime(allow_none=True)
+    undone_by = fields.String(allow_none=True)
+
+
+class ConversionOut(Schema):
+    lead = fields.Nested(LeadOut)
+    customer_id = fields.String()
+    customer_created = fields.Boolean()
+
+
+class PoolAssignOut(Schema):
+    assigned = fields.Integer()
+
+
+# -- imports ------------------------------------------------------------------------------------
+class ImportArgs(Schema):
+    record_duplicates = fields.Boolean(load_default=False)
+
+
+class ImportErrorOut(Schema):
+    line = fields.Integer()
+    errors = fields.Dict()
+
+
+class ImportOut(Schema):
+    id = fields.String()
+    status = fields.String()
+    filename = fields.String(allow_none=True)
+    total_rows = fields.Integer()
+    imported = fields.Integer()
+    rejected = fields.Integer()
+    pending = fields.Integer()
+    created_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+    errors = fields.List(fields.Nested(ImportErrorOut))
+    errors_page = fields.Integer()
+    errors_total = fields.Integer()
+
+
+class ImportPageArgs(PageArgs):
+    page_size = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
+
+
+# -- reps ---------------------------------------------------------------------------------------
+class SkillsIn(Schema):
+    product_lines = _codes()
+    regions = _codes()
+    industries = _codes()
+
+
+class RepIn(Schema):
+    id = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                       metadata={"description": "The rep's user id (the sub of their token)."})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    team = _maybe_text(80)
+    region = Code(allow_none=True, validate=validate.Length(max=80))
+    active = fields.Boolean(load_default=True)
+    capacity = fields.Integer(required=True, validate=validate.Range(min=0, max=100000))
+    skills = fields.Nested(SkillsIn, load_default=dict)
+
+
+class RepPatch(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=100))
+    team = _maybe_text(80)
+    region = Code(allow_none=True, validate=validate.Length(max=80))
+    active = fields.Boolean()
+    capacity = fields.Integer(validate=validate.Range(min=0, max=100000))
+    skills = fields.Nested(SkillsIn)
+
+
+class RepListArgs(PageArgs):
+    team = fields.String()
+    region = Code()
+    active = fields.Boolean()
+
+
+class RepOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    team = fields.String(allow_none=True)
+    region = fields.String(allow_none=True)
+    active = fields.Boolean()
+    capacity = fields.Integer()
+    load = fields.Integer()
+    skills = fields.Dict()
+    last_assigned_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class RepPage(Schema):
+    items = fields.List(fields.Nested(RepOut))
+    page = fields.Integer()
+    page_size = fields.Integer()
+    total = fields.Integer()
+
+
+# -- customers ----------------------------------------------------------------------------------
+class CustomerContactIn(ContactIn):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    birthday = fields.Date(allow_none=True)
+    is_primary = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _reachable(self, data, **kwargs):
+        if not (data.get("phone") or data.get("email")):
+            raise ValidationError("Give a phone number or an e-mail address.", "phone")
+
+
+class CustomerIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    company = _maybe_text(200)
+    category = fields.String(load_default="prospect", validate=validate.OneOf(CATEGORIES))
+    industry = Code(allow_none=True, validate=validate.Length(max=80))
+    region = Code(allow_none=True, validate=validate.Length(max=80))
+    team = _maybe_text(80)
+    owner_rep_id = _maybe_text(64)
+    preferences = fields.Dict(keys=fields.String(validate=validate.Length(max=80)), load_default=dict)
+    birthday = fields.Date(allow_none=True)
+    contacts = fields.List(fields.Nested(CustomerContactIn), load_default=list, validate=validate.Length(max=50))
+
+
+class CustomerPatch(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    company = _maybe_text(200)
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    industry = Code(allow_none=True, validate=validate.Length(max=80))
+    region = Code(allow_none=True, validate=validate.Length(max=80))
+    team = _maybe_text(80)
+    owner_rep_id = _maybe_text(64)
+    preferences = fields.Dict(keys=fields.String(validate=validate.Length(max=80)))
+    birthday = fields.Date(allow_none=True)
+
+
+class CustomerListArgs(PageArgs):
+    category = DelimitedList(fields.String(validate=validate.OneOf(CATEGORIES)))
+    abc_class = DelimitedList(fields.String(validate=validate.OneOf(("A", "B", "C"))))
+    owner = fields.String()
+    region = Code()
+    q = fields.String(validate=validate.Length(min=1, max=100))
+    sort = fields.String(load_default="name", metadata={"description": "name, created_at, updated_at or "
+                                                                       "last_deal_at; prefix - for descending."})
+
+
+class CustomerContactOut(ContactOut):
+    id = fields.String()
+    birthday = fields.Date(allow_none=True)
+    is_primary = fields.Boolean()
+
+
+class HistoryTotals(Schema):
+    won_count = fields.Integer()
+    lost_count = fields.Integer()
+    won_totals = fields.List(fields.Nested(MoneyOut))
+    won_total_company = fields.Nested(MoneyOut)
+    last_deal_at = fields.DateTime(allow_none=True)
+
+
+class CustomerOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    company = fields.String(allow_none=True)
+    category = fields.String()
+    abc_class = fields.String(allow_none=True)
+    classified_as_of = fields.DateTime(allow_none=True)
+    industry = fields.String(allow_none=True)
+    region = fields.String(allow_none=True)
+    team = fields.String(allow_none=True)
+    owner_rep_id = fields.String(allow_none=True)
+    preferences = fields.Dict()
+    birthday = fields.Date(allow_none=True)
+    source_lead_id = fields.String(allow_none=True)
+    contacts = fields.List(fields.Nested(CustomerContactOut))
+    purchase_history = fields.Nested(HistoryTotals)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class CustomerPage(Schema):
+    items = fields.List(fields.Nested(CustomerOut))
+    page = fields.Integer()
+    page_size = fields.Integer()
+    total = fields.Integer()
+
+
+# -- rules --------------------------------------------------------------------------------------
+RULE_KINDS = ("grading", "assignment", "followup", "calendar")
+
+
+class RulesIn(Schema):
+    version = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    config = fields.Dict(required=True, metadata={"description": "The rules as JSON; see the README."})
+
+
+class RulesOut(Schema):
+    kind = fields.String()
+    version = fields.String()
+    config = fields.Dict(allow_none=True)
+    default = fields.Boolean()
+    activated_at = fields.DateTime(allow_none=True)
