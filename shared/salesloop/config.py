@@ -40,6 +40,7 @@ class Settings:
     relay_poll_seconds: float = 0.2
     public_rate_limit: str = "30/minute"
     rate_limit_storage: str = "memory://"
+    trusted_proxy_hops: int = 0
     data_dir: Path = field(default_factory=_default_data_dir)
     extra: dict = field(default_factory=dict)
 
@@ -109,6 +110,7 @@ def load_settings(service: str, **overrides) -> Settings:
         relay_poll_seconds=_number("RELAY_POLL_SECONDS", 0.2),
         public_rate_limit=os.environ.get("PUBLIC_RATE_LIMIT", "30/minute"),
         rate_limit_storage=os.environ.get("RATE_LIMIT_STORAGE_URI", "memory://"),
+        trusted_proxy_hops=_number("TRUSTED_PROXY_HOPS", 0, int),
         data_dir=data_dir,
     )
     settings = settings.with_overrides(**overrides) if overrides else settings
@@ -122,6 +124,8 @@ def check(settings: Settings) -> None:
         return
     if not (settings.jwt_secret or settings.jwt_jwks_url):
         raise ConfigError("production mode needs JWT_SECRET (HS256) or JWT_JWKS_URL (RS256)")
+    if settings.jwt_jwks_url and not settings.jwt_audience:
+        raise ConfigError("production mode with JWT_JWKS_URL needs JWT_AUDIENCE, or any token of the identity provider would do")
     if settings.jwt_secret == DEV_JWT_SECRET:
         raise ConfigError("production mode refuses the development JWT secret")
     if settings.jwt_algorithm == "HS256" and settings.jwt_secret and len(settings.jwt_secret) < 32:

@@ -1,9 +1,10 @@
 """Database engines and the unit of work shared by HTTP requests and event handlers."""
 from __future__ import annotations
 
+from datetime import timezone
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import DateTime, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -11,11 +12,20 @@ from sqlalchemy.orm import Session, sessionmaker
 def _sqlite_pragmas(dbapi_connection, _record):
     # API, worker and relay share one SQLite file in the embedded default:
     # WAL lets readers and one writer work together, busy_timeout waits for the lock.
+    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin(connection):
+    # pysqlite starts no transaction before a SELECT, so a read-then-write between
+    # the API, worker and relay processes could lose an update. Beginning here puts
+    # the read inside the transaction: under WAL a writer whose snapshot went stale
+    # gets "database is locked" instead of overwriting (and is retried).
+    connection.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -25,9 +35,39 @@ def make_engine(url: str, **kwargs) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def _instrument(engine: Engine) -> None:
+    """SQLAlchemy spans under the request's or the handler's span (DESIGN §5)."""
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+    SQLAlchemyInstrumentor().instrument(engine=engine, enable_commenter=False)
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on every database.
+
+    SQLite keeps no offset: without this an aware +08:00 time would be stored as
+    its local wall-clock time and read back naive, eight hours off."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: give times with their offset")
+        return value.astimezone(timezone.utc) if dialect.name != "sqlite" else value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 class Database:
@@ -36,6 +76,7 @@ class Database:
     def __init__(self, url: str, **engine_kwargs):
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
+        _instrument(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

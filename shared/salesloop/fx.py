@@ -11,7 +11,11 @@ from decimal import Decimal
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Column, DateTime, Integer, MetaData, Numeric, String, Table, UniqueConstraint, select
+from sqlalchemy import Column, Integer, MetaData, Numeric, String, Table, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
+
+from salesloop.db import UtcDateTime
+from salesloop.web.errors import Problem
 
 FX_RATES = "fx_rates"
 
@@ -26,7 +30,7 @@ def add_fx_table(metadata: MetaData) -> None:
         Column("id", Integer, primary_key=True),
         Column("currency", String(3), nullable=False),
         Column("rate", Numeric(20, 10), nullable=False),
-        Column("valid_from", DateTime(timezone=True), nullable=False),
+        Column("valid_from", UtcDateTime(), nullable=False),
         UniqueConstraint("currency", "valid_from", name="uq_fx_rate_currency_from"),
     )
 
@@ -80,8 +84,12 @@ def fx_blueprint() -> Blueprint:
         def post(self, rate):
             unit = uow()
             table = unit.metadata.tables[FX_RATES]
-            new_id = unit.session.execute(table.insert().values(**rate)).inserted_primary_key[0]
-            unit.commit()
+            try:
+                new_id = unit.session.execute(table.insert().values(**rate)).inserted_primary_key[0]
+                unit.commit()
+            except IntegrityError as exc:
+                raise Problem(409, "Conflict", f"A {rate['currency']} rate from {rate['valid_from'].isoformat()} exists.",
+                              kind="duplicate-rate") from exc
             return {**rate, "id": new_id}
 
     return blp

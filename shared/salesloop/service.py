@@ -7,6 +7,7 @@ every service is wired the same way and nothing is built at import time.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -21,6 +22,9 @@ from salesloop.messaging.processor import EventProcessor
 from salesloop.messaging.relay import Relay
 from salesloop.messaging.worker import Sweep, Worker
 from salesloop.uow import UnitOfWork
+
+
+READINESS_TTL_SECONDS = 5.0
 
 
 @dataclass
@@ -49,6 +53,8 @@ class Runtime:
         self.bus = Bus(self.settings)
         self.catalog = spec.catalog()
         self._subscriptions = None
+        self._readiness = None
+        self._dlq_depth = (0.0, None)
 
     @property
     def subscriptions(self) -> Subscriptions:
@@ -75,7 +81,13 @@ class Runtime:
 
     # -- readiness ------------------------------------------------------------------
     def readiness(self) -> dict:
-        return {"database": self._check(self.database.ping), "broker": self._check(self._ping_broker)}
+        # Cached briefly: probes and scrapes are unauthenticated and must not be
+        # a way to open broker connections at will.
+        now = time.monotonic()
+        if self._readiness is None or now - self._readiness[0] > READINESS_TTL_SECONDS:
+            self._readiness = (now, {"database": self._check(self.database.ping),
+                                     "broker": self._check(self._ping_broker)})
+        return self._readiness[1]
 
     def _ping_broker(self) -> None:
         with self.bus.connect() as connection:
@@ -92,6 +104,14 @@ class Runtime:
     def dead_letter_depth(self) -> int | None:
         if not self.bus.is_amqp:
             return None
+        checked_at, depth = self._dlq_depth
+        if time.monotonic() - checked_at < READINESS_TTL_SECONDS:
+            return depth
+        depth = self._read_dead_letter_depth()
+        self._dlq_depth = (time.monotonic(), depth)
+        return depth
+
+    def _read_dead_letter_depth(self) -> int | None:
         try:
             with self.bus.connect() as connection:
                 connection.ensure_connection(max_retries=1, timeout=2)

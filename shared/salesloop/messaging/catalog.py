@@ -38,6 +38,7 @@ class EventCatalog:
     def __init__(self, source: str):
         self.source = source
         self._definitions: dict[str, EventDefinition] = {}
+        self._instances: dict[str, Schema] = {}
 
     def define(self, event_type: str, schema: type[Schema], summary: str, *,
                version: int = 1, example: dict | None = None) -> None:
@@ -55,9 +56,15 @@ class EventCatalog:
         except KeyError:
             raise UnknownEventType(f"{self.source} does not publish {event_type}") from None
 
+    def _schema(self, event_type: str) -> Schema:
+        # One instance per type: building marshmallow schemas is costly on bulk paths.
+        if event_type not in self._instances:
+            self._instances[event_type] = self.get(event_type).schema()
+        return self._instances[event_type]
+
     def serialize(self, event_type: str, data: dict) -> dict:
         """Dump to JSON-safe data, then load it back so required fields are checked."""
-        schema = self.get(event_type).schema()
+        schema = self._schema(event_type)
         payload = schema.dump(data)
         try:
             schema.load(payload)

@@ -5,7 +5,9 @@ Alembic migrations create them alongside the service's own tables.
 """
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+
+from salesloop.db import UtcDateTime
 
 OUTBOX = "outbox"
 INBOX = "inbox"
@@ -25,26 +27,26 @@ def add_messaging_tables(metadata: MetaData) -> None:
         Column("subject", String(120)),
         Column("envelope", Text, nullable=False),
         Column("trace_headers", Text, nullable=False, default="{}"),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("sent_at", DateTime(timezone=True)),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("sent_at", UtcDateTime()),
         Column("attempts", Integer, nullable=False, default=0),
-        Column("next_attempt_at", DateTime(timezone=True)),
+        Column("next_attempt_at", UtcDateTime()),
         Column("last_error", Text),
         Index("ix_outbox_unsent", "sent_at", "id"),
     )
     Table(
         INBOX,
         metadata,
-        Column("event_id", String(64), primary_key=True),
+        Column("event_id", String(200), primary_key=True),
         Column("event_type", String(120), nullable=False),
         Column("source", String(200)),
-        Column("processed_at", DateTime(timezone=True), nullable=False),
+        Column("processed_at", UtcDateTime(), nullable=False),
     )
     Table(
         AUDIT,
         metadata,
         Column("id", _id_type, primary_key=True, autoincrement=True),
-        Column("at", DateTime(timezone=True), nullable=False),
+        Column("at", UtcDateTime(), nullable=False),
         Column("actor", String(120)),
         Column("roles", String(200)),
         Column("action", String(40), nullable=False),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
@@ -18,6 +19,7 @@ from kombu.mixins import ConsumerMixin
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import Counter
+from sqlalchemy import text
 
 from salesloop.messaging.bus import DEFAULT_EXCHANGE, Bus
 from salesloop.messaging.processor import EventProcessor, PermanentFailure
@@ -54,6 +56,16 @@ def _attempts(headers: dict) -> int:
         return max(0, int(headers.get(ATTEMPTS, 0)))
     except (TypeError, ValueError):
         return 0
+
+
+def _sweep_lock(uow, name: str) -> bool:
+    """On PostgreSQL one replica at a time runs a sweep (a transaction-scoped
+    advisory lock); sweeps stay idempotent by their own unique keys as well."""
+    session = uow.session
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    key = zlib.crc32(name.encode())
+    return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}).scalar())
 
 
 def backoff_ms(attempt: int, base_seconds: float) -> int:
@@ -213,6 +225,8 @@ class Worker(ConsumerMixin):
         with self.tracer.start_as_current_span(f"sweep {sweep.name}"):
             uow = self.uow_factory()
             try:
+                if not _sweep_lock(uow, f"{self.settings.service}:{sweep.name}"):
+                    return  # another worker replica is running this sweep right now
                 sweep.run(uow, datetime.now(timezone.utc))
                 uow.commit()
             except Exception:

@@ -80,3 +80,12 @@ def cleanup_bus(runtime) -> None:
             connection.default_channel.exchange_delete(runtime.bus.exchange.name)
         except Exception:
             pass
+
+
+def queues_empty(harness_or_runtime) -> bool:
+    """Nothing ready in the service queue or waiting in its retry queue."""
+    runtime = getattr(harness_or_runtime, "runtime", harness_or_runtime)
+    bus = runtime.bus
+    with bus.connect() as connection:
+        depths = [bus.queue_depth(connection, name) for name in (bus.queue_name, bus.retry_queue_name)]
+    return all(depth == 0 for depth in depths)

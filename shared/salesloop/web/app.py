@@ -8,6 +8,7 @@ from flask import Flask, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
 from opentelemetry.instrumentation.flask import FlaskInstrumentor
 
 from salesloop.web.auth import TokenVerifier, authenticate_request
@@ -79,6 +80,11 @@ def create_service_app(runtime, blueprints, *, title: str, version: str = "1.0.0
         JSON_SORT_KEYS=False,
     )
     app.json.ensure_ascii = False
+    if settings.trusted_proxy_hops:
+        # Behind an ingress the client address is in X-Forwarded-For; without this
+        # every client would share the ingress's rate-limit bucket.
+        hops = settings.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     # First, so the request span exists before any of our hooks can answer early.
     FlaskInstrumentor().instrument_app(app, excluded_urls="healthz,readyz,metrics")
     app.extensions["salesloop"] = SalesloopExtension(runtime)

@@ -115,6 +115,9 @@ def authenticate_request() -> None:
         raise Problem(401, "Unauthorized", "A bearer token is required.", kind="unauthorized")
     try:
         g.principal = current_app.extensions["salesloop"].verifier.verify(header[7:].strip())
+    except jwt.PyJWKClientConnectionError as exc:
+        raise Problem(503, "Service Unavailable", "The identity provider's keys cannot be fetched.",
+                      kind="jwks-unavailable") from exc
     except jwt.PyJWTError as exc:
         raise Problem(401, "Unauthorized", f"Invalid token: {exc}", kind="invalid-token") from exc
 
@@ -184,8 +187,8 @@ def mask_phone(phone: str | None) -> str | None:
         return phone
     compact = "".join(ch for ch in phone if ch.isdigit() or ch == "+")
     digits = compact[3:] if compact.startswith("+86") else compact.lstrip("+")
-    if len(digits) < 7:
-        return "*" * len(digits)
+    if len(digits) < 11:  # a short number would be nearly all shown: keep only its end
+        return "*" * max(0, len(digits) - 4) + digits[-4:] if len(digits) > 4 else "*" * len(digits)
     return f"{digits[:3]}****{digits[-4:]}"
 
 

@@ -61,7 +61,7 @@ def _handle_http(exc: HTTPException):
     if status == 422:
         return problem_response(422, "Unprocessable Entity", "The request has invalid fields.",
                                 kind="validation-error", errors=_field_errors(exc))
-    if status == 400 and request.mimetype == "application/json":
+    if status == 400 and request.mimetype == "application/json" and request.get_json(silent=True) is None:
         return problem_response(400, "Bad Request", "The body is not valid JSON.", kind="malformed-json")
     detail = exc.description if status < 500 else None
     data = getattr(exc, "data", None) or {}

@@ -1,6 +1,7 @@
 """/healthz, /readyz and Prometheus /metrics, plus request ids and timing."""
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from salesloop.messaging.tables import OUTBOX
 from salesloop.web.auth import public
 
+REQUEST_ID = re.compile(r"[\w.:-]{1,64}")
 CONTENT_TYPE_LATEST = "text/plain; version=0.0.4; charset=utf-8"
 
 
@@ -53,7 +55,9 @@ def install_observability(app: Flask, runtime) -> None:
 
     @app.before_request
     def start_request():
-        g.request_id = request.headers.get("X-Request-ID") or str(uuid.uuid4())
+        offered = request.headers.get("X-Request-ID", "")
+        # Only a sane id is echoed and audited; anything else gets a fresh one.
+        g.request_id = offered if REQUEST_ID.fullmatch(offered) else str(uuid.uuid4())
         g.started = time.perf_counter()
 
     @app.after_request

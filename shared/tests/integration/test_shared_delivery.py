@@ -2,7 +2,7 @@
 import pytest
 
 from demo_service import count
-from salesloop.testing.broker import consume_until, dead_letters, publish_outbox, publish_raw
+from salesloop.testing.broker import consume_until, dead_letters, publish_outbox, publish_raw, queues_empty
 
 pytestmark = pytest.mark.integration
 
@@ -22,8 +22,10 @@ def test_the_same_event_delivered_twice_has_one_effect(pair):
     publish_raw(beta.runtime, "demo.note.created", envelope)
     publish_raw(beta.runtime, "demo.note.created", envelope)
     publish_raw(beta.runtime, "demo.note.created", beta.envelope("demo.note.created", {"note_id": 99, "text": "marker"}))
-    assert consume_until(beta.runtime, lambda: count(beta.runtime, "inbox") == 2)
+    assert consume_until(beta.runtime, lambda: count(beta.runtime, "inbox") == 2 and queues_empty(beta))
     assert count(beta.runtime, "tallies") == 2  # "twice" once, the marker once
+    # the copy was recognised as a duplicate and acked — not failed, retried or parked
+    assert dead_letters(beta.runtime) == []
 
 
 def test_a_malformed_message_is_parked_with_its_reason_and_the_queue_flows(pair):

@@ -25,6 +25,9 @@ def test_production_accepts_a_jwks_url(monkeypatch):
     monkeypatch.setenv("SALESLOOP_ENV", "production")
     monkeypatch.delenv("JWT_SECRET", raising=False)
     monkeypatch.setenv("JWT_JWKS_URL", "https://id.example.com/.well-known/jwks.json")
+    with pytest.raises(ConfigError, match="JWT_AUDIENCE"):
+        load_settings("leads")
+    monkeypatch.setenv("JWT_AUDIENCE", "salesloop")
     assert load_settings("leads").jwt_jwks_url.endswith("jwks.json")
 
 
@@ -57,6 +60,7 @@ def test_masking_keeps_only_the_ends_whatever_the_formatting():
     assert mask_phone("+8613800138000") == "138****8000"
     assert mask_phone("+86 574 8765 4321") == "574****4321"
     assert mask_phone("+1 (415) 555-0100") == "141****0100"
+    assert mask_phone("6234567") == "***4567"  # short numbers show only their end
     assert mask_email("alice@example.com") == "a***@example.com"
 
 

@@ -1,0 +1,42 @@
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, insert, select, update
+from sqlalchemy.exc import OperationalError
+
+from salesloop.db import Database, UtcDateTime
+
+
+def test_two_sqlite_writers_cannot_lose_an_update(tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    counters = Table("counters", MetaData(), Column("n", Integer))
+    counters.metadata.create_all(db.engine)
+    with db.session() as setup, setup.begin():
+        setup.execute(insert(counters).values(n=0))
+    first, second = db.session(), db.session()
+    seen_by_first = first.execute(select(counters.c.n)).scalar()
+    seen_by_second = second.execute(select(counters.c.n)).scalar()
+    first.execute(update(counters).values(n=seen_by_first + 1))
+    first.commit()
+    with pytest.raises(OperationalError):  # its snapshot is stale: refused, not overwritten
+        second.execute(update(counters).values(n=seen_by_second + 1))
+        second.commit()
+    second.rollback()
+    with db.session() as check:
+        assert check.execute(select(counters.c.n)).scalar() == 1
+
+
+@pytest.mark.parametrize("url_kind", ["sqlite"])
+def test_aware_times_keep_their_instant_on_sqlite(tmp_path, url_kind):
+    db = Database(f"sqlite:///{tmp_path / 't.sqlite3'}")
+    table = Table("times", MetaData(), Column("id", Integer, primary_key=True), Column("at", UtcDateTime()))
+    table.metadata.create_all(db.engine)
+    shanghai = timezone(timedelta(hours=8))
+    written = datetime(2026, 11, 25, 9, 30, tzinfo=shanghai)
+    with db.session() as session, session.begin():
+        session.execute(insert(table).values(id=1, at=written))
+    with db.session() as session:
+        read = session.execute(select(table.c.at)).scalar()
+    assert read == written and read.tzinfo == timezone.utc and read.hour == 1
+    with db.session() as session:  # comparisons happen in UTC too
+        assert session.execute(select(table.c.id).where(table.c.at < datetime(2026, 11, 25, 1, 31, tzinfo=timezone.utc))).scalar() == 1
