@@ -5,7 +5,6 @@ from salesloop.service import Runtime
 from salesloop.telemetry import setup_tracing
 from salesloop.web.app import create_service_app
 
-from deals.api.conflicts import install_conflict_handlers
 from deals.bootstrap import spec
 from deals.config import load_config
 
@@ -16,6 +15,5 @@ def create_app(runtime: Runtime | None = None):
     runtime = runtime or Runtime(service)
     app = create_service_app(runtime, service.blueprints(), title=service.title,
                              description=service.description, domain_errors=service.domain_errors)
-    install_conflict_handlers(app)
     app.extensions["deals"] = load_config(runtime.settings)  # bad DEALS_* settings fail at start, not mid-request
     return app

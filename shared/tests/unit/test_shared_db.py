@@ -40,3 +40,14 @@ def test_aware_times_keep_their_instant_on_sqlite(tmp_path, url_kind):
     assert read == written and read.tzinfo == timezone.utc and read.hour == 1
     with db.session() as session:  # comparisons happen in UTC too
         assert session.execute(select(table.c.id).where(table.c.at < datetime(2026, 11, 25, 1, 31, tzinfo=timezone.utc))).scalar() == 1
+
+
+def test_queries_are_traced_under_the_current_span(tmp_path, spans):
+    from opentelemetry import trace
+
+    db = Database(f"sqlite:///{tmp_path / 'traced.sqlite3'}")
+    with trace.get_tracer("test").start_as_current_span("request") as parent:
+        with db.session() as session:
+            session.execute(select(1)).scalar()
+    queries = [s for s in spans.get_finished_spans() if s.attributes.get("db.system") == "sqlite"]
+    assert queries and all(s.parent.span_id == parent.get_span_context().span_id for s in queries)

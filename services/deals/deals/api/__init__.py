@@ -7,7 +7,7 @@ from deals.api import contracts, deals, forecast, minutes, proposals
 from deals.domain import DomainError, IllegalTransition, NotAllowed, NotFound, RuleViolation
 
 # The most specific class wins (Flask walks the exception's MRO). Lost races
-# (row versions, unique keys) are answered in deals.api.conflicts.
+# (row versions, unique keys) are answered as 409s by salesloop.web.conflicts.
 DOMAIN_ERRORS: dict[type, int] = {
     DomainError: 422,
     RuleViolation: 422,

@@ -1,0 +1,117 @@
+"""Shared pieces of the benchmarks: servers on free ports, a bounded HTTP load,
+throwaway PostgreSQL databases, and printing figures with their ratio."""
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+POSTGRES = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+RABBITMQ = os.environ.get("BENCH_BUS_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def database(prefix: str):
+    sys.path.insert(0, str(ROOT / "shared"))
+    from salesloop.testing.servers import throwaway_database
+
+    with throwaway_database(POSTGRES, prefix=prefix) as url:
+        yield url
+
+
+@contextmanager
+def gunicorn(app: str, env: dict, workers: int = 2):
+    """Serve a WSGI app under gunicorn on a free port until the block ends."""
+    port = free_port()
+    command = [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+               "--log-level", "warning", app]
+    child = subprocess.Popen(command, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError(f"{app} did not start: {child.stderr.read() if child.poll() is not None else ''}")
+        yield base
+    finally:
+        child.terminate()
+        child.wait(20)
+
+
+def http_load(url: str, make_body, headers: dict, *, clients: int = 8, seconds: float = 8.0,
+              max_requests: int = 20000) -> dict:
+    """POST as fast as `clients` threads can for a bounded time and count; report figures."""
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+    issued = [0]
+
+    def client(n: int):
+        session = requests.Session()
+        i = 0
+        while time.monotonic() < stop_at:
+            with lock:
+                if issued[0] >= max_requests:
+                    return
+                issued[0] += 1
+            started = time.perf_counter()
+            response = session.post(url, json=make_body(n, i), headers=headers, timeout=30)
+            elapsed = time.perf_counter() - started
+            with lock:
+                if response.status_code < 300:
+                    latencies.append(elapsed)
+                else:
+                    failures[0] += 1
+            i += 1
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - began
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "failures": failures[0],
+        "per_second": len(latencies) / wall if wall else 0.0,
+        "p50_ms": 1000 * statistics.median(latencies) if latencies else None,
+        "p95_ms": 1000 * latencies[int(0.95 * (len(latencies) - 1))] if latencies else None,
+    }
+
+
+def report(title: str, subject: dict, baseline: dict, key: str, unit: str, higher_is_better: bool = True) -> None:
+    ratio = subject[key] / baseline[key] if baseline[key] else float("nan")
+    print(f"\n== {title}")
+    print(f"   salesloop : {subject[key]:10.1f} {unit}   " + _extras(subject))
+    print(f"   baseline  : {baseline[key]:10.1f} {unit}   " + _extras(baseline))
+    better = "higher is better" if higher_is_better else "lower is better"
+    print(f"   ratio     : {ratio:10.3f} (salesloop / baseline, {better})")
+
+
+def _extras(figures: dict) -> str:
+    return "  ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items())
