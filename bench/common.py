@@ -65,6 +65,7 @@ def http_load(url: str, make_body, headers: dict, *, clients: int = 8, seconds: 
     """POST as fast as `clients` threads can for a bounded time and count; report figures."""
     latencies: list[float] = []
     failures = [0]
+    statuses: dict[int, int] = {}
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
     issued = [0]
@@ -85,6 +86,7 @@ def http_load(url: str, make_body, headers: dict, *, clients: int = 8, seconds: 
                     latencies.append(elapsed)
                 else:
                     failures[0] += 1
+                    statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             i += 1
 
     began = time.perf_counter()
@@ -98,6 +100,7 @@ def http_load(url: str, make_body, headers: dict, *, clients: int = 8, seconds: 
     return {
         "requests": len(latencies),
         "failures": failures[0],
+        "failure_statuses": statuses,
         "per_second": len(latencies) / wall if wall else 0.0,
         "p50_ms": 1000 * statistics.median(latencies) if latencies else None,
         "p95_ms": 1000 * latencies[int(0.95 * (len(latencies) - 1))] if latencies else None,
