@@ -6,11 +6,14 @@ from salesloop.telemetry import setup_tracing
 from salesloop.web.app import create_service_app
 
 from kpi.bootstrap import spec
+from kpi.config import load_config
 
 
 def create_app(runtime: Runtime | None = None):
     service = spec()
     setup_tracing(service.name)
     runtime = runtime or Runtime(service)
-    return create_service_app(runtime, service.blueprints(), title=service.title,
-                              description=service.description, domain_errors=service.domain_errors)
+    app = create_service_app(runtime, service.blueprints(), title=service.title,
+                             description=service.description, domain_errors=service.domain_errors)
+    app.extensions["kpi"] = load_config(runtime.settings)
+    return app

@@ -1,12 +1,61 @@
-"""What the KPI service does with the events it consumes, and its sweeps."""
+"""What the KPI service does with the events it consumes, and its sweeps.
+
+Every event (routing key "#") goes into the fact log once — the inbox row and
+the fact commit together — and the rollups move in the same transaction.
+The types the metrics read are checked against the KPI service's own tolerant
+reader schemas first; a malformed one is parked in the dead-letter queue with
+the reason (PermanentFailure), never half-counted.
+"""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
+from marshmallow import ValidationError
+
 from salesloop.messaging.catalog import Subscriptions
+from salesloop.messaging.processor import PermanentFailure
+from salesloop.messaging.worker import Sweep
+
+from kpi.commands.classification import classify_if_due
+from kpi.commands.reports import close_periods
+from kpi.config import load_config
+from kpi.ingest import record
+from kpi.readers import READERS, AnyEvent
+from kpi.translate import UnreadableEvent
+
+
+def check(event_type: str, data: dict) -> None:
+    reader = READERS.get(event_type)
+    if reader is None:
+        return
+    try:
+        reader().load(data)
+    except ValidationError as exc:
+        raise PermanentFailure(f"invalid {event_type} data: {exc.messages}") from exc
+
+
+def record_event(config):
+    def handle(event, uow) -> None:
+        # The catch-all reader keeps no field: the log stores the data as received.
+        data = event.envelope.data
+        check(event.type, data)
+        try:
+            record(uow.session, config, event_id=event.id, event_type=event.type, data=data,
+                   occurred_at=event.occurred_at, source=event.envelope.source, subject=event.subject,
+                   recorded_at=datetime.now(timezone.utc))
+        except UnreadableEvent as exc:
+            raise PermanentFailure(f"unreadable {event.type}: {exc}") from exc
+
+    return handle
 
 
 def subscriptions(runtime) -> Subscriptions:
-    return Subscriptions()
+    return Subscriptions().catch_all(AnyEvent, record_event(load_config(runtime.settings)))
 
 
 def sweeps(runtime) -> list:
-    return []
+    config = load_config(runtime.settings)
+    return [
+        Sweep("abc-classification", config.abc_sweep_seconds, lambda uow, now: classify_if_due(uow, config, now)),
+        Sweep("period-reports", config.report_sweep_seconds, lambda uow, now: close_periods(uow, config, now)),
+    ]

@@ -1,0 +1,1 @@
+"""What the API and the sweeps do: short functions over the unit of work and the domain."""

@@ -1,0 +1,406 @@
+"""Marshmallow schemas of the KPI API: what comes in (unknown fields rejected,
+messages per field) and what goes out (decimals as strings)."""
+from __future__ import annotations
+
+from datetime import timezone
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from kpi.domain.counter_metrics import CATALOG
+from kpi.domain.errors import InvalidPeriod
+from kpi.domain.periods import parse_period
+from kpi.reading import DIMENSIONS
+
+METRICS = [info.name for info in CATALOG]
+SOURCES = ["supervisor", "self", "customer", "peer"]
+BASES = ["revenue", "gross_profit"]
+PERCENT = validate.Range(min=0, max=100)
+NAME = validate.Length(min=1, max=64)
+
+
+def _period(value: str) -> None:
+    try:
+        parse_period(value, timezone.utc)  # the format; the company calendar comes later
+    except InvalidPeriod as exc:
+        raise ValidationError(exc.message) from exc
+
+
+def period_field(**kwargs):
+    return fields.String(required=True, validate=_period, metadata={
+        "description": "2026, 2026-Q4, 2026-11, 2026-W47, 2026-11-25 or 2026-11-01..2026-11-15 (company calendar)"},
+        **kwargs)
+
+
+def money(**kwargs):
+    return fields.Decimal(as_string=True, **kwargs)
+
+
+# -- query strings ------------------------------------------------------------------------------------
+class SliceArgs(Schema):
+    rep = fields.String(validate=NAME)
+    team = fields.String(validate=NAME)
+    region = fields.String(validate=NAME)
+    product = fields.String(validate=NAME)
+    source = fields.String(validate=NAME)
+
+    @validates_schema
+    def one_dimension(self, data, **_):
+        given = [name for name in DIMENSIONS if data.get(name)]
+        if len(given) > 1:
+            raise ValidationError(f"give at most one of rep, team, region, product, source (got {', '.join(given)})",
+                                  given[1])
+
+
+class MetricsQuery(SliceArgs):
+    period = period_field()
+
+
+class BreakdownQuery(Schema):
+    period = period_field()
+    by = fields.String(required=True, validate=validate.OneOf(DIMENSIONS))
+    metric = fields.String(required=True, validate=validate.OneOf(METRICS))
+    sort = fields.String(load_default="-value", validate=validate.OneOf(["-value", "value", "key", "-key"]))
+
+
+class TrendQuery(SliceArgs):
+    period = period_field()
+    every = fields.String(required=True, validate=validate.OneOf(["day", "week", "month", "quarter", "year"]))
+    metric = fields.String(required=True, validate=validate.OneOf(METRICS))
+
+
+class ReportQuery(SliceArgs):
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+
+
+class FactsQuery(Schema):
+    event_type = fields.String(validate=validate.Length(min=1, max=120))
+    rep_id = fields.String(validate=NAME)
+    customer_id = fields.String(validate=NAME)
+    lead_id = fields.String(validate=NAME)
+    deal_id = fields.String(validate=NAME)
+    order_id = fields.String(validate=NAME)
+    ticket_id = fields.String(validate=NAME)
+    since = fields.AwareDateTime(default_timezone=timezone.utc)
+    until = fields.AwareDateTime(default_timezone=timezone.utc)
+    sort = fields.String(load_default="-occurred_at",
+                         validate=validate.OneOf(["occurred_at", "-occurred_at", "recorded_at", "-recorded_at"]))
+
+
+class PeriodQuery(Schema):
+    period = period_field()
+
+
+class ClassesQuery(Schema):
+    abc_class = fields.String(validate=validate.OneOf(["A", "B", "C"]))
+    sort = fields.String(load_default="-trailing_revenue",
+                         validate=validate.OneOf(["trailing_revenue", "-trailing_revenue", "customer_id",
+                                                  "-changed_at"]))
+
+
+# -- bodies -------------------------------------------------------------------------------------------------
+class TargetIn(Schema):
+    metric = fields.String(required=True, validate=validate.OneOf(METRICS))
+    target = money(required=True, validate=validate.Range(min=0))
+    weight_percent = money(required=True, validate=PERCENT)
+    direction = fields.String(validate=validate.OneOf(["higher", "lower"]),
+                              metadata={"description": "defaults to the metric's (lower for cycle, violations)"})
+
+
+class RulesIn(Schema):
+    results_weight_percent = money(validate=PERCENT)
+    attainment_cap_percent = money(allow_none=True, validate=validate.Range(min=100))
+    missing_actual = fields.String(validate=validate.OneOf(["zero", "exclude"]))
+    evaluation_weights = fields.Dict(keys=fields.String(validate=validate.OneOf(SOURCES)),
+                                     values=fields.Decimal(validate=PERCENT))
+
+
+class ScorecardIn(Schema):
+    targets = fields.List(fields.Nested(TargetIn), required=True, validate=validate.Length(min=1, max=30))
+    rules = fields.Nested(RulesIn)
+
+
+class EvaluationIn(Schema):
+    source = fields.String(required=True, validate=validate.OneOf(SOURCES))
+    score = money(required=True, validate=PERCENT)
+    comment = fields.String(validate=validate.Length(max=2000))
+    evaluator = fields.String(validate=NAME, metadata={"description": "the customer, for a customer evaluation"})
+
+
+class TierIn(Schema):
+    from_attainment_percent = money(required=True, validate=validate.Range(min=0))
+    rate_percent = money(required=True, validate=PERCENT)
+
+
+class ComponentIn(Schema):
+    basis = fields.String(required=True, validate=validate.OneOf(BASES))
+    tiers = fields.List(fields.Nested(TierIn), required=True, validate=validate.Length(min=1, max=20))
+
+
+class BonusIn(Schema):
+    period_kind = fields.String(required=True, validate=validate.OneOf(["month", "quarter", "year"]))
+    basis = fields.String(required=True, validate=validate.OneOf(BASES))
+    threshold_attainment_percent = money(required=True, validate=validate.Range(min=0))
+    amount = money(required=True, validate=validate.Range(min=0))
+
+
+class PlanIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
+    components = fields.List(fields.Nested(ComponentIn), load_default=list)
+    bonuses = fields.List(fields.Nested(BonusIn), load_default=list)
+    clawback = fields.Boolean(load_default=False)
+
+
+class AssignmentIn(Schema):
+    rep_id = fields.String(required=True, validate=NAME)
+    valid_from = fields.Date(required=True)
+    valid_to = fields.Date(allow_none=True)
+
+
+class ClassifyIn(Schema):
+    as_of = fields.Date(metadata={"description": "last day of the trailing window; default yesterday (local)"})
+
+
+class RebuildIn(Schema):
+    pass
+
+
+# -- responses ------------------------------------------------------------------------------------------------
+class MetricValueOut(Schema):
+    value = fields.String(allow_none=True)
+    unit = fields.String()
+    note = fields.String(allow_none=True)
+    has_data = fields.Boolean()
+    numerator = fields.String(allow_none=True)
+    denominator = fields.String(allow_none=True)
+    extra = fields.Dict(keys=fields.String(), values=fields.Raw())
+
+
+class GrowthOut(Schema):
+    vs_previous = fields.Nested(MetricValueOut)
+    previous_period = fields.String()
+    vs_last_year = fields.Nested(MetricValueOut)
+    last_year_period = fields.String()
+
+
+class ScopeOut(Schema):
+    dimension = fields.String()
+    value = fields.String(allow_none=True)
+
+
+class SummaryOut(Schema):
+    period = fields.String()
+    period_kind = fields.String()
+    start = fields.String()
+    end = fields.String()
+    timezone = fields.String()
+    currency = fields.String()
+    scope = fields.Nested(ScopeOut)
+    metrics = fields.Dict(keys=fields.String(), values=fields.Nested(MetricValueOut))
+    growth = fields.Dict(keys=fields.String(), values=fields.Nested(GrowthOut))
+    leads_by_source = fields.Dict(keys=fields.String(), values=fields.Nested(MetricValueOut))
+    violations_per_agent = fields.Dict(keys=fields.String(), values=fields.Nested(MetricValueOut))
+
+
+class BreakdownItemOut(Schema):
+    key = fields.String()
+    metric = fields.Nested(MetricValueOut)
+
+
+class TrendPointOut(Schema):
+    period = fields.String()
+    start = fields.String()
+    end = fields.String()
+    metric = fields.Nested(MetricValueOut)
+
+
+class MetricInfoOut(Schema):
+    name = fields.String()
+    title = fields.String()
+    unit = fields.String()
+    direction = fields.String()
+    from_rollups = fields.Boolean()
+    growth = fields.Boolean()
+
+
+class FactOut(Schema):
+    event_id = fields.String()
+    event_type = fields.String()
+    source = fields.String(allow_none=True)
+    subject = fields.String(allow_none=True)
+    occurred_at = fields.DateTime()
+    recorded_at = fields.DateTime()
+    rep_id = fields.String(allow_none=True)
+    team = fields.String(allow_none=True)
+    region = fields.String(allow_none=True)
+    customer_id = fields.String(allow_none=True)
+    lead_id = fields.String(allow_none=True)
+    deal_id = fields.String(allow_none=True)
+    order_id = fields.String(allow_none=True)
+    ticket_id = fields.String(allow_none=True)
+    currency = fields.String(allow_none=True)
+    amount = money(allow_none=True)
+    fx_rate = money(allow_none=True)
+    amount_company = money(allow_none=True)
+    data = fields.Dict()
+
+
+class TargetOut(Schema):
+    metric = fields.String()
+    target = money()
+    weight_percent = money()
+    direction = fields.String()
+
+
+class EvaluationOut(Schema):
+    id = fields.Integer()
+    source = fields.String()
+    score = money()
+    evaluator = fields.String()
+    comment = fields.String(allow_none=True)
+    recorded_at = fields.DateTime()
+
+
+class ScorecardOut(Schema):
+    id = fields.Integer()
+    subject_kind = fields.String()
+    subject_id = fields.String()
+    period = fields.String()
+    period_kind = fields.String()
+    rules = fields.Dict()
+    set_by = fields.String()
+    set_at = fields.DateTime()
+    targets = fields.List(fields.Nested(TargetOut))
+    evaluations = fields.List(fields.Nested(EvaluationOut))
+
+
+class ScoreLineOut(Schema):
+    metric = fields.String()
+    actual = money(allow_none=True)
+    target = money()
+    weight_percent = money()
+    attainment_percent = money(allow_none=True)
+    counted_percent = money(allow_none=True)
+    points = money()
+    note = fields.String(allow_none=True)
+    detail = fields.Nested(MetricValueOut)
+
+
+class ScoredOut(Schema):
+    scorecard = fields.Nested(ScorecardOut)
+    lines = fields.List(fields.Nested(ScoreLineOut))
+    results_score = money(allow_none=True)
+    evaluation_score = money(allow_none=True)
+    evaluation_by_source = fields.Dict(keys=fields.String(), values=fields.String())
+    final_score = money(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class AssignmentOut(Schema):
+    id = fields.Integer()
+    plan_id = fields.Integer()
+    rep_id = fields.String()
+    valid_from = fields.Date()
+    valid_to = fields.Date(allow_none=True)
+
+
+class PlanOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    currency = fields.String()
+    components = fields.Raw()
+    bonuses = fields.Raw()
+    clawback = fields.Boolean()
+    created_by = fields.String()
+    created_at = fields.DateTime()
+    assignments = fields.List(fields.Nested(AssignmentOut))
+
+
+class StatementLineOut(Schema):
+    kind = fields.String()
+    basis = fields.String()
+    description = fields.String()
+    slice_amount = money(allow_none=True)
+    rate_percent = money(allow_none=True)
+    amount = money()
+
+
+class StatementOut(Schema):
+    rep_id = fields.String()
+    period = fields.String()
+    plan = fields.String()
+    currency = fields.String()
+    attainment_percent = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
+    lines = fields.List(fields.Nested(StatementLineOut))
+    total = money()
+
+
+class StatementItemOut(Schema):
+    rep_id = fields.String()
+    statement = fields.Nested(StatementOut, allow_none=True)
+    problem = fields.String(allow_none=True)
+
+
+class AwardOut(Schema):
+    title = fields.String()
+    winners = fields.List(fields.String())
+    value = fields.String(allow_none=True)
+    unit = fields.String()
+    note = fields.String(allow_none=True)
+
+
+class AwardsOut(Schema):
+    period = fields.String()
+    previous_period = fields.String()
+    sales_champion = fields.Nested(AwardOut)
+    most_improved = fields.Nested(AwardOut)
+
+
+class CustomerClassOut(Schema):
+    customer_id = fields.String()
+    abc_class = fields.String()
+    previous_class = fields.String(allow_none=True)
+    trailing_revenue = money()
+    as_of = fields.Date()
+    changed_at = fields.DateTime()
+    checked_at = fields.DateTime()
+
+
+class ClassChangeOut(Schema):
+    customer_id = fields.String()
+    previous = fields.String(allow_none=True)
+    current = fields.String()
+
+
+class ClassifyOut(Schema):
+    as_of = fields.Date()
+    changes = fields.List(fields.Nested(ClassChangeOut))
+
+
+class RebuildOut(Schema):
+    facts = fields.Integer()
+    unreadable = fields.Integer()
+    rows = fields.Integer()
+    reps = fields.Integer()
+    seconds = fields.Float()
+    timezone = fields.String()
+    currency = fields.String()
+
+
+class ProjectionOut(Schema):
+    timezone = fields.String()
+    currency = fields.String()
+    configured_timezone = fields.String()
+    configured_currency = fields.String()
+    needs_rebuild = fields.Boolean()
+    rebuilt_at = fields.DateTime(allow_none=True)
+    rebuilt_facts = fields.Integer(allow_none=True)
+    facts = fields.Integer()
+    rollup_rows = fields.Integer()
+
+
+class ReportListOut(Schema):
+    period_kind = fields.String()
+    period = fields.String()
+    generated_at = fields.DateTime()
+    url = fields.String()
