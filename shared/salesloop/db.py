@@ -22,10 +22,12 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 def _sqlite_begin(connection):
     # pysqlite starts no transaction before a SELECT, so a read-then-write between
-    # the API, worker and relay processes could lose an update. Beginning here puts
-    # the read inside the transaction: under WAL a writer whose snapshot went stale
-    # gets "database is locked" instead of overwriting (and is retried).
-    connection.exec_driver_sql("BEGIN")
+    # the API, worker and relay processes could lose an update. A unit of work that
+    # will write takes the write lock at BEGIN (IMMEDIATE): writers queue behind
+    # busy_timeout instead of failing on a stale snapshot. Read-only units begin
+    # deferred, and WAL keeps them flowing beside the writer.
+    writes = connection.get_execution_options().get("salesloop_writes", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -42,12 +44,24 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 
 def _instrument(engine: Engine) -> None:
-    """SQLAlchemy spans under the request's or the handler's span (DESIGN §5)."""
-    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+    """SQLAlchemy spans under the request's or the handler's span (DESIGN §5).
 
-    # The instrumentation declares SQLAlchemy < 2.1 but only uses engine events that
-    # 2.1 keeps unchanged (checked by test_shared_db); skip its version gate.
-    SQLAlchemyInstrumentor().instrument(engine=engine, enable_commenter=False, skip_dep_check=True)
+    The instrumentor is a process-wide singleton that traces only the engine it is
+    first given; later engines (tests, several runtimes) get their own EngineTracer.
+    It declares SQLAlchemy < 2.1 but only uses engine events that 2.1 keeps
+    unchanged (test_shared_db checks the spans), so its version gate is skipped.
+    """
+    from opentelemetry import metrics, trace
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+
+    instrumentor = SQLAlchemyInstrumentor()
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument(engine=engine, enable_commenter=False, skip_dep_check=True)
+        return
+    usage = metrics.get_meter("salesloop.db").create_up_down_counter(
+        "db.client.connections.usage", unit="connections")
+    EngineTracer(trace.get_tracer("opentelemetry.instrumentation.sqlalchemy"), engine, usage)
 
 
 class UtcDateTime(TypeDecorator):
@@ -79,14 +93,16 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         _instrument(self.engine)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = sessionmaker(self.engine.execution_options(salesloop_writes=True), expire_on_commit=False)
+        self.read_sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
-    def session(self) -> Session:
-        return self.sessions()
+    def session(self, *, writes: bool = True) -> Session:
+        """A session; ``writes=False`` for read-only work (matters on SQLite only)."""
+        return self.sessions() if writes else self.read_sessions()
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

@@ -62,8 +62,8 @@ class Runtime:
             self._subscriptions = self.spec.subscriptions(self)
         return self._subscriptions
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.database.session(), self.catalog, self.spec.metadata, self.settings)
+    def uow(self, *, writes: bool = True) -> UnitOfWork:
+        return UnitOfWork(self.database.session(writes=writes), self.catalog, self.spec.metadata, self.settings)
 
     def processor(self) -> EventProcessor:
         return EventProcessor(self.subscriptions, self.uow)

@@ -111,7 +111,7 @@ class Relay:
 
     def relay_once(self, producer: Producer) -> int:
         """Publish one batch; return how many rows were confirmed and marked sent."""
-        with self.database.session() as session:
+        with self.database.session(writes=False) as session:
             rows = self.pending(session, self.settings.relay_batch_size)
         sent: list[int] = []
         try:

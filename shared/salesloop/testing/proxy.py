@@ -36,6 +36,7 @@ class Proxy:
                 continue
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
+                upstream.settimeout(None)  # the timeout was for connecting; AMQP connections idle for long
             except OSError:
                 client.close()
                 continue

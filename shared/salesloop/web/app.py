@@ -57,7 +57,8 @@ def uow():
     if "uow" not in g:
         from flask import current_app
 
-        g.uow = current_app.extensions["salesloop"].runtime.uow()
+        writes = request.method in WRITE_METHODS
+        g.uow = current_app.extensions["salesloop"].runtime.uow(writes=writes)
     return g.uow
 
 
@@ -106,6 +107,7 @@ def create_service_app(runtime, blueprints, *, title: str, version: str = "1.0.0
 def _audit_writes(response):
     """Every successful write goes to the audit log, with who did it."""
     if request.method in WRITE_METHODS and response.status_code < 400:
+        _close_uow(None)  # the response is built: release the request's write lock first
         write_audit(request.method, request.path, status=response.status_code)
     return response
 

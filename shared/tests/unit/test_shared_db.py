@@ -7,22 +7,44 @@ from sqlalchemy.exc import OperationalError
 from salesloop.db import Database, UtcDateTime
 
 
-def test_two_sqlite_writers_cannot_lose_an_update(tmp_path):
+def _counter_db(tmp_path):
     db = Database(f"sqlite:///{tmp_path / 'x.sqlite3'}")
     counters = Table("counters", MetaData(), Column("n", Integer))
     counters.metadata.create_all(db.engine)
     with db.session() as setup, setup.begin():
         setup.execute(insert(counters).values(n=0))
-    first, second = db.session(), db.session()
-    seen_by_first = first.execute(select(counters.c.n)).scalar()
-    seen_by_second = second.execute(select(counters.c.n)).scalar()
-    first.execute(update(counters).values(n=seen_by_first + 1))
-    first.commit()
-    with pytest.raises(OperationalError):  # its snapshot is stale: refused, not overwritten
-        second.execute(update(counters).values(n=seen_by_second + 1))
-        second.commit()
-    second.rollback()
-    with db.session() as check:
+    return db, counters
+
+
+def _increment(db, counters):
+    with db.session() as session, session.begin():
+        seen = session.execute(select(counters.c.n)).scalar()
+        session.execute(update(counters).values(n=seen + 1))
+
+
+def test_concurrent_sqlite_writers_queue_instead_of_losing_updates(tmp_path):
+    import threading
+
+    db, counters = _counter_db(tmp_path)
+    threads = [threading.Thread(target=lambda: [_increment(db, counters) for _ in range(20)]) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with db.session(writes=False) as check:
+        assert check.execute(select(counters.c.n)).scalar() == 80
+
+
+def test_a_read_only_unit_that_tries_to_write_on_a_stale_snapshot_is_refused(tmp_path):
+    db, counters = _counter_db(tmp_path)
+    reader = db.session(writes=False)
+    seen = reader.execute(select(counters.c.n)).scalar()
+    _increment(db, counters)
+    with pytest.raises(OperationalError):
+        reader.execute(update(counters).values(n=seen + 1))
+    reader.rollback()
+    reader.close()
+    with db.session(writes=False) as check:
         assert check.execute(select(counters.c.n)).scalar() == 1
 
 
