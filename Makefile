@@ -28,8 +28,8 @@ test-fast: install
 bench: install
 	$(PY) bench/run.py
 
-demo: install
-	$(PY) -m salesloop.demo
+demo: install  ## load a demo company into the running stack: make demo [ARGS="--leads 100 --seed 42"]
+	$(PY) examples/demo.py $(ARGS)
 
 token: install  ## make token ROLE=manager [USER=u-1 TEAM=team-1 REGION=east]
 	@$(VENV)/bin/salesloop-leads token --role $(or $(ROLE),rep) --user $(or $(USER_ID),dev-user) \
