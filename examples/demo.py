@@ -1117,14 +1117,14 @@ def kpis(run: Run) -> dict:
     month = f"{today():%Y-%m}"
 
     def figures():
-        summary = run.api.get(run.company.director, "kpi", "/metrics", params={"period": month})
+        summary = run.api.get(run.company.director, "kpi", "/kpis", params={"period": month})
         metrics = summary["metrics"]
         ready = metrics["revenue"]["value"] not in (None, "0.00") and (
             not run.tally["surveys answered"] or metrics["csat"]["value"] is not None)
         return summary if ready else None
 
     summary = run.wait(figures, "the KPIs to show this month's revenue and CSAT") or \
-        run.api.get(run.company.director, "kpi", "/metrics", params={"period": month})
+        run.api.get(run.company.director, "kpi", "/kpis", params={"period": month})
     classified = run.api.post(run.company.ops, "kpi", "/admin/classify", {"as_of": today().isoformat()})
     run.tally.add("customers classified A/B/C", len(classified.get("changes", [])))
     targets(run, next_month())
@@ -1307,9 +1307,9 @@ then curl -H "Authorization: Bearer $TOKEN" <url>  (a manager: make -s token ROL
   orders        {url['orders']}/orders?status=disputed   {url['orders']}/overdue-stages
   service desk  {url['service-desk']}/tickets?type=complaint&overdue=true
                 {url['service-desk']}/interactions?has_violations=true
-  KPIs          {url['kpi']}/metrics?period={month}
-                {url['kpi']}/metrics/breakdown?metric=revenue&by=rep&period={month}
-                {url['kpi']}/metrics/trend/chart?metric=contacts&period={year}&every=month  (SVG)
+  KPIs          {url['kpi']}/kpis?period={month}
+                {url['kpi']}/kpis/breakdown?metric=revenue&by=rep&period={month}
+                {url['kpi']}/kpis/trend/chart?metric=contacts&period={year}&every=month  (SVG)
                 {url['kpi']}/reports/{month}?format=csv
   OpenAPI       {url['leads']}/openapi.json (each service)
   public        {url['service-desk']}/faq?q=发票""")

@@ -25,7 +25,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # stack, otlp, e2e_* helpers
 
-from e2e_proxy import BrokerProxy  # noqa: E402
+from salesloop.testing.proxy import Proxy  # noqa: E402
 from otlp import OtlpReceiver  # noqa: E402
 from stack import EMBEDDED, PG_RABBITMQ, SERVICES, Stack  # noqa: E402
 
@@ -55,7 +55,7 @@ def _pg_rabbitmq(request, resources: ExitStack) -> dict:
     databases = {service: resources.enter_context(throwaway_database(server, f"e2e_{service.replace('-', '_')}"))
                  for service in SERVICES}
     parsed = urlparse(broker)
-    proxy = BrokerProxy(parsed.hostname or "127.0.0.1", parsed.port or 5672)
+    proxy = Proxy(parsed.hostname or "127.0.0.1", parsed.port or 5672)
     resources.callback(proxy.close)
     vhost = (parsed.path[1:] or "/") if parsed.path not in ("", "/") else "/"
     proxied = proxy.url(parsed.username or "guest", parsed.password or "guest", vhost)

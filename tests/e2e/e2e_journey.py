@@ -203,7 +203,7 @@ def survey_link(mailbox, order_id: str, stack) -> str:
 
 # -- kpi -------------------------------------------------------------------------------------------------
 def kpi_summary(people: People, **slice_) -> dict:
-    return people.admin.get("kpi", "/metrics", params={"period": company_today().isoformat(), **slice_})
+    return people.admin.get("kpi", "/kpis", params={"period": company_today().isoformat(), **slice_})
 
 
 def metric(summary: dict, name: str):

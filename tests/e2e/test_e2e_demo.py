@@ -162,7 +162,7 @@ def test_surveys_were_answered_and_tickets_breached_and_interactions_checked(dem
 def test_the_kpis_count_revenue_satisfaction_and_violations(demo_stack, demo_runs):
     director = Reader(demo_stack, "director")
     month = f"{datetime.now(ZoneInfo('Asia/Shanghai')):%Y-%m}"
-    metrics = director.get("kpi", "/metrics", period=month).json()["metrics"]
+    metrics = director.get("kpi", "/kpis", period=month).json()["metrics"]
     assert float(metrics["revenue"]["value"]) > 0
     assert int(metrics["orders"]["value"]) >= 9
     assert metrics["csat"]["value"] is not None

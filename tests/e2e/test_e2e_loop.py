@@ -207,7 +207,7 @@ def test_a_storefront_order_becomes_exactly_one_order_and_counts_in_revenue(stac
         return figure if figure["value"] not in (None, "0.00") else None
 
     assert wait(stack, product_revenue, f"the KPIs to count the revenue of product {sku}")["value"] == "177.60"
-    customer = wait(stack, lambda: people.admin.get("kpi", "/metrics", params={
+    customer = wait(stack, lambda: people.admin.get("kpi", "/kpis", params={
         "period": company_today().isoformat(), "product": f"CUP-{people.tag}"})["metrics"]["revenue"]["value"],
         "the second line's revenue")
     assert customer == "45.00"
@@ -264,7 +264,7 @@ def test_a_complaint_breaches_its_sla_and_is_escalated_once(stack, mailbox):
     assert responded["sla"]["first_response"]["met_at"] is not None
 
     def complaint_figures():
-        summary = people.admin.get("kpi", "/metrics", params={"period": company_today().isoformat(),
+        summary = people.admin.get("kpi", "/kpis", params={"period": company_today().isoformat(),
                                                               "region": people.region})
         timely = summary["metrics"]["complaint_response_timeliness"]
         return summary if timely["denominator"] not in (None, "0", 0) else None

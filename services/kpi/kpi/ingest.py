@@ -3,7 +3,8 @@
 The worker's inbox row, the fact and the counter changes commit together (or
 not at all), so an event counts exactly once. Facts that only mean something
 together — one order's events, one ticket's, the orders of one customer — are
-recomputed as a whole from the log on each new fact, so late and out-of-order
+recomputed as a whole from the log on each new fact (as are one lead's capture,
+conversion and assignments: its figures per rep follow its latest owner), so late and out-of-order
 events land in the day they happened and give the same counters as a rebuild.
 """
 from __future__ import annotations
@@ -23,6 +24,7 @@ from kpi.store import (
     apply_delta,
     fact_values,
     first_order_facts_by_order,
+    lead_facts,
     lock,
     note_rep,
     order_facts,
@@ -57,6 +59,9 @@ def change_of(session: Session, fact: Fact, current: Projection) -> Contribution
     if pj.is_ticket_fact(fact):
         lock(session, f"ticket:{fact.ticket_id}")
         return pj.ticket_delta(ticket_facts(session, fact.ticket_id or "", currency), fact, tz)
+    if pj.is_lead_fact(fact):
+        lock(session, f"lead:{fact.lead_id}")  # a capture and its assignment are never summed apart
+        return pj.lead_delta(lead_facts(session, fact.lead_id or "", currency), fact, tz)
     return pj.fact_contributions(fact, tz)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from kpi.domain import counter_metrics as cm
 from kpi.domain import facts as ft
 from kpi.domain import metrics as dm
+from kpi.domain.rollup import credited_to_owners
 from kpi.domain.facts import Dimension, Fact, Scope
 from kpi.domain.metric_value import MetricValue
 from kpi.domain.periods import Period, previous, same_period_last_year, sub_periods
@@ -102,6 +103,13 @@ def period_facts(session: Session, current: Projection, period: Period, event_ty
     return facts_of_types(session, [event_type], current.currency, start=start, before=end)
 
 
+def credited_captures(session: Session, current: Projection, captures: list[Fact]) -> list[Fact]:
+    """Captures with the rep, team and region of their lead's latest assignment (as the rollups count them)."""
+    leads = {fact.lead_id for fact in captures if fact.lead_id}
+    assignments = facts_of_types(session, [ft.LEAD_ASSIGNED], current.currency, column="lead_id", values=leads)
+    return credited_to_owners([*captures, *assignments])
+
+
 # -- the summary ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Growth:
@@ -131,7 +139,7 @@ def summary(session: Session, current: Projection, period: Period, where: Slice 
     growth = {name: Growth(dm.growth(values[name], previous_values[name]),
                            dm.growth(values[name], last_year_values[name]), before.label(), year_ago.label())
               for name in cm.GROWTH_METRICS}
-    leads = period_facts(session, current, period, ft.LEAD_CAPTURED)
+    leads = credited_captures(session, current, period_facts(session, current, period, ft.LEAD_CAPTURED))
     violations = period_facts(session, current, period, ft.QA_VIOLATION)
     return Summary(period, where, current.currency, values, growth,
                    dm.leads_by_source(leads, period, where.scope),

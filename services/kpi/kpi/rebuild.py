@@ -1,7 +1,7 @@
 """Drop the projections and rebuild them from the fact log.
 
 The rebuild reads the log once per kind of entity — facts that stand alone,
-then each order's facts together, then each ticket's — streaming rows rather
+then each order's facts together, then each ticket's, then each lead's — streaming rows rather
 than loading the log, sums the counters in memory, and only then empties and
 refills the projections, inside one transaction: readers see the old counters
 or the new, never half of each. It takes the projections' lock exclusively,
@@ -24,6 +24,7 @@ from kpi.domain.facts import Fact
 from kpi.store import (
     FACT_COLUMNS,
     FACTS,
+    LEAD_TYPES,
     ORDER_TYPES,
     REBUILD_LOCK,
     TICKET_TYPES,
@@ -108,6 +109,10 @@ def rebuild(session: Session, config, *, now: datetime) -> RebuildResult:
         for fact in ticket:
             directory.note(fact)
         counters.add(pj.ticket_contributions(ticket, target.tz))
+    for lead in _groups(session, FACTS.c.lead_id, LEAD_TYPES, target, counters):
+        for fact in lead:
+            directory.note(fact)
+        counters.add(pj.lead_contributions(lead, target.tz))
     clear_projections(session)  # only now: readers keep the old figures while the new are computed
     rows = write_totals(session, counters.totals)
     reps = directory.rows()
@@ -120,7 +125,8 @@ def rebuild(session: Session, config, *, now: datetime) -> RebuildResult:
 def _standalone():
     in_order = and_(FACTS.c.event_type.in_(ORDER_TYPES), FACTS.c.order_id.is_not(None))
     in_ticket = and_(FACTS.c.event_type.in_(TICKET_TYPES), FACTS.c.ticket_id.is_not(None))
-    return select(*FACT_COLUMNS).where(not_(in_order), not_(in_ticket)).order_by(FACTS.c.id)
+    in_lead = and_(FACTS.c.event_type.in_(LEAD_TYPES), FACTS.c.lead_id.is_not(None))
+    return select(*FACT_COLUMNS).where(not_(in_order), not_(in_ticket), not_(in_lead)).order_by(FACTS.c.id)
 
 
 def _stream(session: Session, query, target: Projection, counters: _Counters) -> Iterator[Fact]:

@@ -36,6 +36,7 @@ STATE_NAME = "rollup"
 REBUILD_LOCK = "kpi:projections"
 ORDER_TYPES = sorted(ft.ORDER_EVENTS)
 TICKET_TYPES = sorted(ft.TICKET_EVENTS)
+LEAD_TYPES = sorted(ft.LEAD_EVENTS)
 FIRST_ORDER_TYPES = [ft.ORDER_CREATED, ft.ORDER_CANCELLED]
 
 
@@ -143,6 +144,11 @@ def order_facts(session: Session, order_id: str, currency: str) -> list[Fact]:
 
 def ticket_facts(session: Session, ticket_id: str, currency: str) -> list[Fact]:
     query = select(*FACT_COLUMNS).where(FACTS.c.ticket_id == ticket_id, FACTS.c.event_type.in_(TICKET_TYPES))
+    return _facts(session, query, currency)
+
+
+def lead_facts(session: Session, lead_id: str, currency: str) -> list[Fact]:
+    query = select(*FACT_COLUMNS).where(FACTS.c.lead_id == lead_id, FACTS.c.event_type.in_(LEAD_TYPES))
     return _facts(session, query, currency)
 
 

@@ -1,4 +1,4 @@
-"""/metrics: every KPI for a period and a slice, breakdowns, trends, the catalog."""
+"""/kpis: every KPI for a period and a slice, breakdowns, trends, the catalog."""
 from __future__ import annotations
 
 from flask import Response
@@ -40,7 +40,7 @@ def _series(args: dict) -> list:
 
 
 def blueprint() -> Blueprint:
-    blp = Blueprint("metrics", __name__, url_prefix="/metrics",
+    blp = Blueprint("kpis", __name__, url_prefix="/kpis",
                     description="KPIs by day, week, month, quarter, year or range; "
                                 "by rep, team, region, product, source")
 

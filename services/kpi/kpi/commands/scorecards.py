@@ -66,7 +66,7 @@ def rules_json(rules: ScoringRules) -> dict:
 def _target(item: dict) -> MetricTarget:
     info = cm.BY_NAME.get(item["metric"])
     if info is None:
-        raise RuleViolation(f"{item['metric']} is not a metric; see /metrics/catalog")
+        raise RuleViolation(f"{item['metric']} is not a metric; see /kpis/catalog")
     direction = item.get("direction") or info.direction
     return MetricTarget(info.name, item["target"], item["weight_percent"], Direction(direction))
 

@@ -19,6 +19,8 @@ from .periods import require_aware
 # kept in the log and simply ignored by the metrics.
 LEAD_CAPTURED = "leads.lead.captured"
 LEAD_CONVERTED = "leads.lead.converted"
+# Names the rep (with team and region) a lead is credited to: the latest one wins.
+LEAD_ASSIGNED = "leads.lead.assigned"
 # Not yet in DESIGN.md §2: contacts/visits need the leads service to publish
 # each logged contact (call, e-mail, visit, chat) under this type.
 ACTIVITY_LOGGED = "leads.activity.logged"
@@ -41,6 +43,7 @@ QA_VIOLATION = "service.qa.violation"
 DEAL_EVENTS = frozenset(
     {DEAL_OPENED, DEAL_STAGE_CHANGED, DEAL_WON, DEAL_LOST, PROPOSAL_SENT}
 )
+LEAD_EVENTS = frozenset({LEAD_CAPTURED, LEAD_CONVERTED, LEAD_ASSIGNED})
 ORDER_EVENTS = frozenset({ORDER_CREATED, ORDER_CHANGED, ORDER_CANCELLED})
 TICKET_EVENTS = frozenset(
     {TICKET_OPENED, TICKET_RESPONDED, TICKET_SLA_BREACHED, TICKET_RESOLVED}

@@ -28,6 +28,8 @@ from .rollup import (
     customer_contributions,
     customer_of_order,
     fact_contributions,
+    is_lead_fact,
+    lead_contributions,
     order_contributions,
     recompute,
     ticket_contributions,
@@ -96,6 +98,12 @@ def ticket_delta(before: list[Fact], fact: Fact, tz: tzinfo) -> Contributions:
                       ticket_contributions(before, tz))
 
 
+def lead_delta(before: list[Fact], fact: Fact, tz: tzinfo) -> Contributions:
+    """The change one more fact makes to its lead's counters (an assignment
+    moves the lead's rep/team/region figures to the new owner)."""
+    return difference(lead_contributions([*before, fact], tz), lead_contributions(before, tz))
+
+
 def customer_delta(customer_facts_before: list[Fact], customer_facts_after: list[Fact],
                    tz: tzinfo) -> Contributions:
     """The change in a customer's "new customer" count (first order moved,
@@ -132,7 +140,8 @@ def recompute_all(facts: Iterable[Fact], tz: tzinfo, currency: str) -> Contribut
 __all__ = [
     "CUSTOMER", "customer_contributions", "customer_delta", "customer_of_order",
     "customer_revenue_contributions", "difference", "earliest_first_orders",
-    "fact_contributions", "is_order_fact", "is_ticket_fact", "merge", "moves_first_orders",
+    "fact_contributions", "is_lead_fact", "is_order_fact", "is_ticket_fact", "lead_contributions",
+    "lead_delta", "merge", "moves_first_orders",
     "order_delta", "order_entity_contributions", "recompute_all", "ticket_contributions",
     "ticket_delta",
 ]

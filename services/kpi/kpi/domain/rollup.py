@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import NamedTuple
@@ -27,8 +28,10 @@ from .facts import (
     ACTIVITY_LOGGED,
     DEAL_LOST,
     DEAL_WON,
+    LEAD_ASSIGNED,
     LEAD_CAPTURED,
     LEAD_CONVERTED,
+    LEAD_EVENTS,
     ORDER_CREATED,
     ORDER_EVENTS,
     QA_VIOLATION,
@@ -130,6 +133,45 @@ def _survey(collect: _Collector, fact: Fact) -> None:
             collect.add(fact.occurred_at, NPS_DETRACTORS, fact, ONE)
 
 
+def lead_contributions(lead_facts: Iterable[Fact], tz: tzinfo) -> Contributions:
+    """Captured and converted counts of one lead, from all its facts.
+
+    A lead is usually captured before anyone owns it; its figures per rep, team
+    and region belong to the rep it was assigned to last (by assignment time),
+    so a late assignment or a reassignment moves them. Company-wide, source and
+    product figures stay those of the capture/conversion itself."""
+    totals: Contributions = defaultdict(Decimal)
+    for fact in credited_to_owners(lead_facts):
+        for key, value in fact_contributions(fact, tz).items():
+            totals[key] += value
+    return {key: value for key, value in totals.items() if value != 0}
+
+
+def credited_to_owners(facts: Iterable[Fact]) -> list[Fact]:
+    """The lead facts other than assignments, each with the rep, team and region
+    of its lead's latest assignment among `facts` (unchanged without one)."""
+    facts = list(facts)
+    owners: dict[str, Fact] = {}
+    for fact in facts:
+        if fact.event_type == LEAD_ASSIGNED and fact.lead_id:
+            known = owners.get(fact.lead_id)
+            if known is None or (fact.occurred_at, fact.fact_id) > (known.occurred_at, known.fact_id):
+                owners[fact.lead_id] = fact
+    credited = []
+    for fact in facts:
+        if fact.event_type == LEAD_ASSIGNED:
+            continue
+        owner = owners.get(fact.lead_id or "")
+        credited.append(fact if owner is None
+                        else replace(fact, rep=owner.rep, team=owner.team, region=owner.region))
+    return credited
+
+
+def is_lead_fact(fact: Fact) -> bool:
+    """Facts that only count together with the other facts of their lead."""
+    return fact.event_type in LEAD_EVENTS and bool(fact.lead_id)
+
+
 def order_contributions(order_facts: Iterable[Fact], tz: tzinfo, currency: str) -> Contributions:
     """Revenue, cost and order count of one order, from all its facts."""
     collect = _Collector(tz)
@@ -193,6 +235,7 @@ class Rollup:
         self._seen: set[str] = set()
         self._order_facts: dict[str, dict[str, Fact]] = defaultdict(dict)
         self._ticket_facts: dict[str, dict[str, Fact]] = defaultdict(dict)
+        self._lead_facts: dict[str, dict[str, Fact]] = defaultdict(dict)
         self._orders_of_customer: dict[str, set[str]] = defaultdict(set)
         self._customer_of: dict[str, str | None] = {}
         self._applied: dict[tuple[str, str], Contributions] = {}
@@ -209,6 +252,10 @@ class Rollup:
             self._ticket_facts[fact.ticket_id][fact.fact_id] = fact
             facts = self._ticket_facts[fact.ticket_id].values()
             self._replace(("ticket", fact.ticket_id), ticket_contributions(facts, self.tz), delta)
+        elif is_lead_fact(fact):
+            self._lead_facts[fact.lead_id or ""][fact.fact_id] = fact
+            facts = self._lead_facts[fact.lead_id or ""].values()
+            self._replace(("lead", fact.lead_id or ""), lead_contributions(facts, self.tz), delta)
         else:
             self._merge(fact_contributions(fact, self.tz), delta, +1)
         return {key: value for key, value in delta.items() if value != 0}
@@ -285,12 +332,15 @@ def recompute(facts: Iterable[Fact], tz: tzinfo, currency: str) -> Contributions
     unique = list({fact.fact_id: fact for fact in facts}.values())
     by_order: dict[str, list[Fact]] = defaultdict(list)
     by_ticket: dict[str, list[Fact]] = defaultdict(list)
+    by_lead: dict[str, list[Fact]] = defaultdict(list)
     parts: list[Contributions] = []
     for fact in unique:
         if fact.event_type in ORDER_EVENTS and fact.order_id:
             by_order[fact.order_id].append(fact)
         elif fact.event_type in TICKET_EVENTS and fact.ticket_id:
             by_ticket[fact.ticket_id].append(fact)
+        elif is_lead_fact(fact):
+            by_lead[fact.lead_id or ""].append(fact)
         else:
             parts.append(fact_contributions(fact, tz))
     by_customer: dict[str, list[Fact]] = defaultdict(list)
@@ -301,6 +351,7 @@ def recompute(facts: Iterable[Fact], tz: tzinfo, currency: str) -> Contributions
             by_customer[customer] += order_facts
     parts += [customer_contributions(f, tz) for f in by_customer.values()]
     parts += [ticket_contributions(f, tz) for f in by_ticket.values()]
+    parts += [lead_contributions(f, tz) for f in by_lead.values()]
     totals: Contributions = defaultdict(Decimal)
     for part in parts:
         for key, value in part.items():

@@ -111,7 +111,7 @@ def test_a_rebuild_gives_the_live_figures(loaded):
         len(dataset()), 0, len(live), "Asia/Shanghai")
     with loaded.runtime.database.session() as session:
         assert stored_totals(session) == live and stored_totals(session, monthly=True) == live_months
-    assert ok(loaded.get("/metrics?period=2026-11", **DIRECTOR))["metrics"]["revenue"]["value"] == "34423.40"
+    assert ok(loaded.get("/kpis?period=2026-11", **DIRECTOR))["metrics"]["revenue"]["value"] == "34423.40"
     projection = ok(loaded.get("/admin/projection", **OPS))
     assert (projection["facts"], projection["rebuilt_facts"], projection["needs_rebuild"]) == (64, 64, False)
 
@@ -121,9 +121,9 @@ def test_a_new_company_timezone_takes_effect_with_a_rebuild(loaded):
     projection = ok(loaded.get("/admin/projection", **OPS))
     assert (projection["timezone"], projection["configured_timezone"], projection["needs_rebuild"]) == (
         "Asia/Shanghai", "UTC", True)
-    assert ok(loaded.get("/metrics?period=2026-11", **DIRECTOR))["metrics"]["revenue"]["value"] == "34423.40"
+    assert ok(loaded.get("/kpis?period=2026-11", **DIRECTOR))["metrics"]["revenue"]["value"] == "34423.40"
     ok(loaded.post("/admin/rebuild", json={}, **OPS))
-    body = ok(loaded.get("/metrics?period=2026-11", **DIRECTOR))
+    body = ok(loaded.get("/kpis?period=2026-11", **DIRECTOR))
     assert (body["timezone"], body["metrics"]["revenue"]["value"]) == ("UTC", "35223.40")
 
 

@@ -63,7 +63,7 @@ def test_the_same_event_delivered_twice_counts_once(kpi_live):
     for message in (created, created, marker):
         publish_raw(kpi_live.runtime, message.type, message)
     assert consume_until(kpi_live.runtime, lambda: facts_in_log(kpi_live) == 2)
-    body = kpi_live.get("/metrics?period=2026-11", role="director").get_json()
+    body = kpi_live.get("/kpis?period=2026-11", role="director").get_json()
     assert (body["metrics"]["revenue"]["value"], body["metrics"]["orders"]["value"]) == ("10001.00", "2")
 
 
@@ -83,7 +83,7 @@ def test_a_rebuild_gives_the_same_figures_as_the_live_rollups(kpi_live):
     reference = pj.recompute_all([to_fact(t, d, event_id=i, fallback_time=datetime.now(timezone.utc),
                                           company_currency="CNY") for i, t, d in dataset()], SHANGHAI, "CNY")
     assert live == reference and result.rows == len(reference)
-    body = kpi_live.get("/metrics?period=2026-11", role="director").get_json()
+    body = kpi_live.get("/kpis?period=2026-11", role="director").get_json()
     assert (body["metrics"]["revenue"]["value"], body["metrics"]["new_customers"]["value"]) == ("34423.40", "2")
 
 
