@@ -75,3 +75,14 @@ def spans(_span_exporter):
     _span_exporter.clear()
     yield _span_exporter
     _span_exporter.clear()
+
+
+REAL_SERVER_FIXTURES = {"postgres_server", "postgres_url", "rabbitmq_url"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that asks for a real server is an integration test, marked or not,
+    so `-m "not integration"` really runs without servers."""
+    for item in items:
+        if REAL_SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())) and not item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.integration)
