@@ -55,10 +55,11 @@ def run() -> dict:
                        env={**os.environ, **env}, check=True, capture_output=True)
         with gunicorn("leads.app:create_app()", env, WORKERS) as base:
             _create_reps(base, headers)
-            http_load(f"{base}/leads", lead_body, headers, clients=2, seconds=1.0)  # warm-up
+            # Warm-up with its own client numbers, so the measured run never repeats a lead.
+            http_load(f"{base}/leads", lambda c, i: lead_body(c + 500, i), headers, clients=2, seconds=1.0)
             salesloop = http_load(f"{base}/leads", lead_body, headers, clients=CLIENTS, seconds=SECONDS)
         with gunicorn("bench.baseline_app:create_app()", {"DATABASE_URL": base_url}, WORKERS) as base:
-            http_load(f"{base}/leads", lead_body, {}, clients=2, seconds=1.0)
+            http_load(f"{base}/leads", lambda c, i: lead_body(c + 500, i), {}, clients=2, seconds=1.0)
             baseline = http_load(f"{base}/leads", lead_body, {}, clients=CLIENTS, seconds=SECONDS)
     report(f"POST /leads under gunicorn ({WORKERS} workers) on PostgreSQL, {CLIENTS} clients, {SECONDS:.0f} s",
            salesloop, baseline, "per_second", "req/s")

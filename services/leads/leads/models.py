@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, Numeric,
-                        String, Text, UniqueConstraint)
+                        String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -67,11 +67,18 @@ class Rep(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+LOADED_STATUSES = ("assigned", "contacted", "qualified")  # what counts against a rep's capacity
+# The leads a rep's load counts: assignment counts them with the reps locked, so this index
+# (read alone, without the table) keeps that count short however many leads are open.
+REP_LOAD = text(f"status IN ({', '.join(repr(status) for status in LOADED_STATUSES)}) AND merged_into IS NULL")
+
+
 class Lead(Base):
     __tablename__ = "leads"
     __table_args__ = (
         Index("ix_leads_status_followup", "status", "followup_due_at"),
         Index("ix_leads_owner_status", "owner_rep_id", "status"),
+        Index("ix_leads_rep_load", "owner_rep_id", postgresql_where=REP_LOAD, sqlite_where=REP_LOAD),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -1,15 +1,16 @@
 """Reading the Leads database: lookups, rep loads, duplicate candidates and who sees what."""
 from __future__ import annotations
 
-from sqlalchemy import false, func, or_, select, true
+from functools import cache
+
+from sqlalchemy import String, bindparam, false, func, literal, null, or_, select, true, union_all
 
 from salesloop.web.auth import Principal, can_see, visibility_clause
 
 from leads.domain.duplicates import DedupeKeys, KeyedRecord, find_duplicates
-from leads.models import Customer, CustomerContact, Lead
+from leads.models import LOADED_STATUSES, Customer, CustomerContact, Lead
 
 OPEN_STATUSES = ("new", "assigned", "contacted", "qualified")
-LOADED_STATUSES = ("assigned", "contacted", "qualified")  # what counts against a rep's capacity
 POOL_ROLES = {"supervisor", "manager", "director", "admin", "ops"}
 DUPLICATE_CANDIDATES = 20
 
@@ -49,13 +50,20 @@ def contacts_by_customer(session, customer_ids: list[str]) -> dict[str, list[Cus
 # -- loads ----------------------------------------------------------------------------------
 def rep_loads(session, rep_ids=None) -> dict[str, int]:
     """Open leads per rep: assigned, contacted or qualified, and not merged away."""
-    query = (select(Lead.owner_rep_id, func.count()).where(Lead.status.in_(LOADED_STATUSES),
-                                                            Lead.merged_into.is_(None),
-                                                            Lead.owner_rep_id.is_not(None))
+    if rep_ids is None:
+        return dict(session.execute(_loads_statement(False)).all())
+    return dict(session.execute(_loads_statement(True), {"rep_ids": list(rep_ids)}).all())
+
+
+@cache
+def _loads_statement(of_some_reps: bool):
+    # The statuses are written into the SQL, not bound: a prepared statement's generic plan
+    # can then still use the partial index ix_leads_rep_load.
+    loaded = bindparam("loaded", list(LOADED_STATUSES), expanding=True, literal_execute=True)
+    query = (select(Lead.owner_rep_id, func.count())
+             .where(Lead.status.in_(loaded), Lead.merged_into.is_(None), Lead.owner_rep_id.is_not(None))
              .group_by(Lead.owner_rep_id))
-    if rep_ids is not None:
-        query = query.where(Lead.owner_rep_id.in_(list(rep_ids)))
-    return {rep_id: count for rep_id, count in session.execute(query)}
+    return query.where(Lead.owner_rep_id.in_(bindparam("rep_ids", expanding=True))) if of_some_reps else query
 
 
 # -- duplicates ------------------------------------------------------------------------------
@@ -63,48 +71,99 @@ def duplicate_matches(session, keys: DedupeKeys, exclude_lead_ids=()) -> list[tu
     """(kind, id, matched key kinds) of open leads and customers sharing a key, strongest first."""
     if not keys.entries():
         return []
-    records = _lead_records(session, keys, exclude_lead_ids) + _customer_records(session, keys)
-    matches = find_duplicates(keys, records)
+    matches = find_duplicates(keys, candidate_records(session, keys, exclude_lead_ids))
     return [(*match.record_id.split(":", 1), tuple(sorted(kind.value for kind in match.matched_kinds)))
             for match in matches]
 
 
-def _key_filter(keys: DedupeKeys, phone_col, email_col, company_col):
+LEAD_ROWS, CUSTOMER_ROWS, CONTACT_ROWS = 0, 1, 2
+
+
+def candidate_records(session, keys: DedupeKeys, exclude_lead_ids=()) -> list[KeyedRecord]:
+    """Open leads (oldest first), then customers, sharing a key: one round trip for the three lookups.
+
+    Each branch probes the indexes on the normalized keys and keeps its own limit.
+    """
+    statement = _candidates_statement(bool(keys.phones), bool(keys.emails), bool(keys.company),
+                                      bool(exclude_lead_ids))
+    given = {"phones": sorted(keys.phones), "emails": sorted(keys.emails), "company": keys.company,
+             "excluded": list(exclude_lead_ids)}
+    rows = session.execute(statement, {name: value for name, value in given.items() if value}).all()
+    leads = [KeyedRecord(f"lead:{row.id}", _keys(row.phone, row.email, row.company_key))
+             for row in rows if row.branch == LEAD_ROWS]
+    return leads + _customer_records([row for row in rows if row.branch != LEAD_ROWS])
+
+
+@cache
+def _candidates_statement(phones: bool, emails: bool, company: bool, excluding: bool):
+    """Built once per shape of the keys: building a union of selects costs more than running it."""
+    branches = [_lead_rows(phones, emails, company, excluding)]
+    if company:
+        branches.append(_customer_rows())
+    if phones or emails:
+        branches.append(_contact_rows(phones, emails))
+    found = union_all(*[select(branch.subquery()) for branch in branches]).subquery()
+    return select(found).order_by(found.c.branch, found.c.sort_at, found.c.id)
+
+
+def _key_filter(phones: bool, emails: bool, company: bool, phone_col, email_col, company_col=None):
     clauses = []
-    if keys.phones:
-        clauses.append(phone_col.in_(sorted(keys.phones)))
-    if keys.emails:
-        clauses.append(email_col.in_(sorted(keys.emails)))
-    if keys.company and company_col is not None:
-        clauses.append(company_col == keys.company)
+    if phones:
+        clauses.append(phone_col.in_(bindparam("phones", expanding=True)))
+    if emails:
+        clauses.append(email_col.in_(bindparam("emails", expanding=True)))
+    if company and company_col is not None:
+        clauses.append(company_col == bindparam("company"))
     return or_(*clauses)
 
 
-def _lead_records(session, keys: DedupeKeys, exclude_lead_ids) -> list[KeyedRecord]:
-    query = (select(Lead.id, Lead.phone, Lead.email, Lead.company_key)
+def _branch(kind: int, record_id, phone, email, company_key, sort_at):
+    return select(literal(kind).label("branch"), record_id.label("id"), phone.label("phone"), email.label("email"),
+                  company_key.label("company_key"), sort_at.label("sort_at"))
+
+
+def _no_text():
+    return null().cast(String)
+
+
+def _no_time():
+    return null().cast(Lead.captured_at.type)
+
+
+def _lead_rows(phones: bool, emails: bool, company: bool, excluding: bool):
+    query = (_branch(LEAD_ROWS, Lead.id, Lead.phone, Lead.email, Lead.company_key, Lead.captured_at)
              .where(Lead.status.in_(OPEN_STATUSES), Lead.merged_into.is_(None),
-                    _key_filter(keys, Lead.phone, Lead.email, Lead.company_key))
+                    _key_filter(phones, emails, company, Lead.phone, Lead.email, Lead.company_key))
              .order_by(Lead.captured_at, Lead.id).limit(DUPLICATE_CANDIDATES))
-    if exclude_lead_ids:
-        query = query.where(Lead.id.not_in(list(exclude_lead_ids)))
-    return [KeyedRecord(f"lead:{row.id}", _keys(row.phone, row.email, row.company_key))
-            for row in session.execute(query)]
+    if excluding:
+        query = query.where(Lead.id.not_in(bindparam("excluded", expanding=True)))
+    return query
 
 
-def _customer_records(session, keys: DedupeKeys) -> list[KeyedRecord]:
+def _customer_rows():
+    return (_branch(CUSTOMER_ROWS, Customer.id, _no_text(), _no_text(), Customer.company_key, _no_time())
+            .where(Customer.company_key == bindparam("company"))
+            .order_by(Customer.id).limit(DUPLICATE_CANDIDATES))
+
+
+def _contact_rows(phones: bool, emails: bool):
+    return (_branch(CONTACT_ROWS, CustomerContact.customer_id, CustomerContact.phone, CustomerContact.email,
+                    _no_text(), _no_time())
+            .where(_key_filter(phones, emails, False, CustomerContact.phone, CustomerContact.email))
+            .order_by(CustomerContact.customer_id, CustomerContact.id).limit(DUPLICATE_CANDIDATES))
+
+
+def _customer_records(rows) -> list[KeyedRecord]:
+    """Customers found by company name, then those found through a contact's phone or e-mail."""
     by_customer: dict[str, dict] = {}
-    if keys.company:
-        for row in session.execute(select(Customer.id, Customer.company_key)
-                                   .where(Customer.company_key == keys.company).limit(DUPLICATE_CANDIDATES)):
-            by_customer.setdefault(row.id, {"phones": set(), "emails": set(), "company": row.company_key})
-    if keys.phones or keys.emails:
-        contacts = (select(CustomerContact.customer_id, CustomerContact.phone, CustomerContact.email)
-                    .where(_key_filter(keys, CustomerContact.phone, CustomerContact.email, None))
-                    .limit(DUPLICATE_CANDIDATES))
-        for row in session.execute(contacts):
-            entry = by_customer.setdefault(row.customer_id, {"phones": set(), "emails": set(), "company": None})
-            entry["phones"].add(row.phone) if row.phone else None
-            entry["emails"].add(row.email) if row.email else None
+    for row in rows:
+        entry = by_customer.setdefault(row.id, {"phones": set(), "emails": set(), "company": None})
+        if row.branch == CUSTOMER_ROWS:
+            entry["company"] = row.company_key
+        if row.phone:
+            entry["phones"].add(row.phone)
+        if row.email:
+            entry["emails"].add(row.email)
     return [KeyedRecord(f"customer:{customer_id}", DedupeKeys(frozenset(e["phones"]), frozenset(e["emails"]),
                                                                e["company"]))
             for customer_id, e in by_customer.items()]

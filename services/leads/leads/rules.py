@@ -7,10 +7,12 @@ means the same rules.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from salesloop.calendar import BusinessCalendar, CalendarError
 
@@ -42,13 +44,60 @@ class ActiveRules:
 
 
 def load_rules(session) -> ActiveRules:
-    versions = dict(DEFAULT_VERSIONS)
-    built = {}
-    for kind in KINDS:
-        row = latest(session, kind)
-        if row is not None:
-            built[kind] = parse(kind, row.version, row.body)
-            versions[kind] = row.version
+    """The rules in force: one query names the active versions; each set is parsed once.
+
+    A stored version never changes (``store`` refuses other content under a known
+    version), so the active rows' ids and versions identify the parsed rules. The
+    cache is per database, and the active versions are asked every time, so a
+    version activated through another process is in force on its next request.
+    """
+    active = active_versions(session)
+    key = tuple(sorted(active.items()))
+    parsed = _parsed_for(session)
+    rules = parsed.get(key)
+    if rules is None:
+        rules = _build(session, active)
+        if len(parsed) >= _CACHED_RULE_SETS:
+            parsed.clear()
+        parsed[key] = rules
+    return rules
+
+
+_CACHED_RULE_SETS = 32
+_parsed_by_database: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
+
+
+def _parsed_for(session) -> dict:
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    parsed = _parsed_by_database.get(engine)
+    if parsed is None:
+        parsed = _parsed_by_database[engine] = {}
+    return parsed
+
+
+def active_versions(session) -> dict[str, tuple[int, str]]:
+    """kind -> (row id, version) of the last version activated of each kind that has one."""
+    return {row.kind: (row.id, row.version) for row in session.execute(_active_versions_statement())}
+
+
+@cache
+def _active_versions_statement():
+    ranked = (select(RuleSetVersion.id, RuleSetVersion.kind, RuleSetVersion.version,
+                     func.row_number().over(partition_by=RuleSetVersion.kind,
+                                            order_by=(RuleSetVersion.activated_at.desc(),
+                                                      RuleSetVersion.id.desc())).label("rank"))
+              .where(RuleSetVersion.kind.in_(KINDS)).subquery())
+    return select(ranked.c.kind, ranked.c.id, ranked.c.version).where(ranked.c.rank == 1)
+
+
+def _build(session, active: dict[str, tuple[int, str]]) -> ActiveRules:
+    versions, built = dict(DEFAULT_VERSIONS), {}
+    if active:
+        ids = [row_id for row_id, _ in active.values()]
+        for row in session.execute(select(RuleSetVersion).where(RuleSetVersion.id.in_(ids))).scalars():
+            built[row.kind] = parse(row.kind, row.version, row.body)
+            versions[row.kind] = row.version
     return ActiveRules(versions=tuple(versions.items()), **built)
 
 

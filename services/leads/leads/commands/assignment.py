@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import case, select
 
@@ -30,7 +31,10 @@ class RepRoster:
 
     @classmethod
     def load(cls, session) -> "RepRoster":
-        reps = list(session.execute(select(Rep).order_by(Rep.id).with_for_update()).scalars())
+        # Locked in id order (no deadlock between two rosters), and counted by a second
+        # statement: in READ COMMITTED only a statement begun after the locks were granted
+        # sees the leads that the previous holder committed.
+        reps = list(session.execute(_locked_reps()).scalars())
         return cls(reps, rep_loads(session))
 
     def candidates(self) -> list[assigning.Rep]:
@@ -43,6 +47,11 @@ class RepRoster:
         self.reps[rep_id].last_assigned_at = now
 
 
+@cache
+def _locked_reps():
+    return select(Rep).order_by(Rep.id).with_for_update()
+
+
 def domain_rep(rep: Rep, load: int) -> assigning.Rep:
     skills = assigning.Skills(product_lines=rep.product_lines or (), regions=rep.regions or (),
                               industries=rep.industries or ())
@@ -50,8 +59,7 @@ def domain_rep(rep: Rep, load: int) -> assigning.Rep:
                          created_at=rep.created_at, skills=skills, last_assigned_at=rep.last_assigned_at)
 
 
-def auto_assign(uow, lead: Lead, rules: ActiveRules, now: datetime, roster: RepRoster | None = None,
-                publish=None) -> bool:
+def auto_assign(uow, lead: Lead, rules: ActiveRules, now: datetime, roster: RepRoster | None = None) -> bool:
     """Give the lead to the least-loaded eligible rep; with nobody eligible it waits in the pool."""
     roster = roster or RepRoster.load(uow.session)
     facts = facts_of(lead)
@@ -65,24 +73,29 @@ def auto_assign(uow, lead: Lead, rules: ActiveRules, now: datetime, roster: RepR
         return False
     previous = lead.owner_rep_id
     give_lead(uow, lead, roster.reps[choice.rep_id], payloads.explanation(choice), rules, now,
-              manual=False, by=None, note=None, publish=publish)
+              manual=False, by=None, note=None)
     roster.give(choice.rep_id, previous, now)
     return True
 
 
+@cache
+def explanation_schema() -> Explanation:
+    return Explanation()  # built once: a marshmallow schema is costly to make on every assignment
+
+
 def give_lead(uow, lead: Lead, rep: Rep, explanation: dict, rules: ActiveRules, now: datetime, *,
-              manual: bool, by: str | None, note: str | None, publish=None) -> None:
+              manual: bool, by: str | None, note: str | None) -> None:
     previous = lead.owner_rep_id
     lead.status = transition(lead.status, LeadStatus.ASSIGNED, rep_id=rep.id).value
     lead.owner_rep_id, lead.team, lead.assigned_at = rep.id, rep.team, now
     lead.followup_due_at = rules.deadline(now, lead.grade or "low", customer_class(uow.session, lead.customer_id))
-    lead.assignment = Explanation().dump(explanation)
+    lead.assignment = explanation_schema().dump(explanation)
     lead.updated_at = now
     rep.last_assigned_at = now
     remember(uow, lead.id, "assigned", by, now, {"rep_id": rep.id, "previous_rep_id": previous, "manual": manual,
                                                  "note": note})
-    (publish or uow.publish)("leads.lead.assigned", {**payloads.assigned(lead, manual=manual, previous_rep_id=previous, by=by,
-                                                            note=note), "explanation": explanation},
+    uow.publish("leads.lead.assigned", {**payloads.assigned(lead, manual=manual, previous_rep_id=previous, by=by,
+                                                           note=note), "explanation": explanation},
                 subject=lead.id)
 
 

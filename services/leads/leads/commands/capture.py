@@ -7,7 +7,7 @@ from salesloop.fx import UnknownRate, rate_for
 
 from leads import payloads
 from leads.commands.assignment import RepRoster, auto_assign
-from leads.commands.common import new_id, remember, utcnow
+from leads.commands.common import StagedWrites, new_id, remember, utcnow
 from leads.commands.facts import facts_of
 from leads.domain.duplicates import DedupeKeys
 from leads.domain.errors import Conflict, DuplicateFound, InvalidField
@@ -28,20 +28,19 @@ def capture_lead(uow, data: dict, *, captured_by: str | None, rules: ActiveRules
     if matches and not data.get("record_duplicate"):
         raise DuplicateFound(matches)
     lead = new_lead(data, company_key, captured_by, now, matches)
-    # The lead is completed in memory (graded, assigned) and written once, then its
-    # three events go to the outbox in order: inserting the row and updating it twice
-    # was much of a bulk import's cost.
-    events = [("leads.lead.captured", payloads.captured(lead), lead.id)]
-
-    def defer(event_type, payload, subject=None):
-        events.append((event_type, payload, subject))
-
-    remember(uow, lead.id, "captured", captured_by, now, {"source": lead.source, "duplicate_of": lead.duplicate_of})
-    grade_lead(uow, lead, rules, now, publish=defer)
-    auto_assign(uow, lead, rules, now, roster=roster, publish=defer)
-    uow.add(lead)
-    for event_type, payload, subject in events:
-        uow.publish(event_type, payload, subject=subject)
+    # Completed in memory (graded, assigned), the lead is written once, its history and three
+    # events in order. A single capture writes what it has before it locks the reps (held to the
+    # commit), so the locks cover only the assignment. An import batch holds its roster's locks
+    # already and goes on past a row refused halfway: it writes nothing of a row until it is whole.
+    staged = StagedWrites(uow)
+    staged.publish("leads.lead.captured", payloads.captured(lead), subject=lead.id)
+    remember(staged, lead.id, "captured", captured_by, now, {"source": lead.source, "duplicate_of": lead.duplicate_of})
+    grade_lead(staged, lead, rules, now)
+    if roster is None:
+        staged.write()
+    auto_assign(staged, lead, rules, now, roster=roster)
+    staged.add(lead)
+    staged.write()
     return lead
 
 
@@ -90,8 +89,7 @@ def compute_grading(uow, lead: Lead, rules: ActiveRules) -> Grading:
     return grading
 
 
-def grade_lead(uow, lead: Lead, rules: ActiveRules, now: datetime, *, force_event: bool = False,
-               publish=None) -> bool:
+def grade_lead(uow, lead: Lead, rules: ActiveRules, now: datetime, *, force_event: bool = False) -> bool:
     """Store the lead's grading; publish leads.lead.graded when it changed (or when forced)."""
     grading = compute_grading(uow, lead, rules)
     contributions = [{"rule": c.rule_id, "description": c.description, "points": c.points}
@@ -105,7 +103,7 @@ def grade_lead(uow, lead: Lead, rules: ActiveRules, now: datetime, *, force_even
     lead.updated_at = now
     remember(uow, lead.id, "graded", (lead.grade_override or {}).get("by"), now,
              {"grade": lead.grade, "score": lead.score, "ruleset_version": lead.ruleset_version})
-    (publish or uow.publish)("leads.lead.graded", payloads.graded(lead, now), subject=lead.id)
+    uow.publish("leads.lead.graded", payloads.graded(lead, now), subject=lead.id)
     return True
 
 

@@ -22,6 +22,32 @@ def remember(uow, lead_id: str, action: str, actor: str | None, at: datetime, de
     uow.add(LeadHistory(lead_id=lead_id, at=at, action=action, actor=actor, detail=detail))
 
 
+class StagedWrites:
+    """A unit of work whose new rows and events wait for ``write()``; everything else
+    (session, settings, ...) is the unit's own. What is staged and never written is dropped."""
+
+    def __init__(self, uow):
+        self._uow = uow
+        self._rows: list = []
+        self._events: list[tuple[str, dict, str | None]] = []
+
+    def __getattr__(self, name):
+        return getattr(self._uow, name)
+
+    def add(self, obj) -> None:
+        self._rows.append(obj)
+
+    def publish(self, event_type: str, data: dict, *, subject: str | None = None) -> None:
+        self._events.append((event_type, data, subject))
+
+    def write(self) -> None:
+        for row in self._rows:
+            self._uow.add(row)
+        for event_type, data, subject in self._events:
+            self._uow.publish(event_type, data, subject=subject)
+        self._rows, self._events = [], []
+
+
 def jsonable(value):
     """Dates, Decimals and enums as JSON can hold them (for JSON columns)."""
     if isinstance(value, dict):

@@ -14,6 +14,7 @@ from salesloop.web.auth import current_principal, public, require_roles
 
 from leads import presenters
 from leads.commands import assignment, capture, conversion, followup, merging
+from leads.commands.retrying import committed
 from leads.models import Activity, Lead, LeadHistory, LeadMerge
 from leads.queries import lead_visibility
 from leads.resources.common import (SUPERVISORS, WRITERS, day_bounds, now, order_by, page_of, team_scoped,
@@ -89,30 +90,26 @@ def blueprint() -> Blueprint:
             return list_page(args)
 
         @require_roles(*WRITERS)
-        @blp.arguments(LeadIn)
+        @blp.arguments(LeadIn())  # an instance: from a class webargs would build the schemas on every request
         @blp.response(201, LeadOut)
         @blp.alt_response(409, description="A lead or customer with the same phone, e-mail or company exists.")
         def post(self, data):
             """Capture a lead: duplicate check, grading and automatic assignment."""
-            unit = uow()
-            lead = capture.capture_lead(unit, data, captured_by=current_principal().user)
-            unit.commit()
-            return present(lead)
+            by = current_principal().user
+            return present(committed(uow(), lambda unit: capture.capture_lead(unit, data, captured_by=by)))
 
     @blp.route("/web-form")
     class WebForm(MethodView):
         @public
         @rate_limited()
-        @blp.arguments(WebFormIn)
+        @blp.arguments(WebFormIn())
         @blp.response(202)
         def post(self, data):
             """Public web-form ingest (rate limited). A duplicate is recorded linked, never revealed."""
-            unit = uow()
             body = {**{k: v for k, v in data.items() if k != "campaign_code"}, "source": "web_form",
                     "source_detail": {"campaign_code": data.get("campaign_code"), "referrer": None},
                     "record_duplicate": True}
-            capture.capture_lead(unit, body, captured_by="web-form")
-            unit.commit()
+            committed(uow(), lambda unit: capture.capture_lead(unit, body, captured_by="web-form"))
             return {"status": "received"}
 
     @blp.route("/pool")
