@@ -17,7 +17,9 @@ def test_two_concurrent_signatures_leave_one_signature_and_one_event(api):
     deal = api.open_deal()["id"]
     api.approved_contract(deal)
     config, runtime = api.harness.app.extensions["deals"], api.harness.runtime
-    late, early = runtime.uow(), runtime.uow()
+    # The slower request read before the faster one wrote; on SQLite a writing unit
+    # would have queued behind the lock instead, so the stale reader is read-only here.
+    late, early = runtime.uow(writes=False), runtime.uow()
     try:
         seen = get_contract(late, REP, deal)  # the slower request has read the approved contract
         early_id = sign_contract(early, config, REP, deal, {"signatory": "王丽"}).id
