@@ -105,33 +105,45 @@ def create_service_app(runtime, blueprints, *, title: str, version: str = "1.0.0
 
 
 def _audit_writes(response):
-    """Every successful write goes to the audit log, with who did it."""
+    """Every successful write, and every read of personal data, goes to the audit log.
+
+    Written after the request's own unit of work is closed, in one short
+    transaction: on SQLite a writing request holds the write lock until then, and
+    the audit line must not wait on it (nor depend on whether the view committed).
+    """
+    lines = g.pop("audit_lines", [])
     if request.method in WRITE_METHODS and response.status_code < 400:
-        _close_uow(None)  # the response is built: release the request's write lock first
-        write_audit(request.method, request.path, status=response.status_code)
+        lines.insert(0, (request.method, request.path, response.status_code, None))
+    if lines:
+        _close_uow(None)
+        _write_audit_lines(lines)
     return response
 
 
 def audit_read(resource: str, detail: dict | None = None) -> None:
-    """Record that personal data was shown to the caller."""
-    write_audit("READ_PII", resource, detail=detail)
+    """Record that personal data was shown to the caller (written after the response)."""
+    g.setdefault("audit_lines", []).append(("READ_PII", resource, None, detail))
 
 
 def write_audit(action: str, resource: str, *, status: int | None = None, detail: dict | None = None) -> None:
-    # Its own short transaction: the audit line must not depend on whether the
-    # view committed (reads never do).
+    """Queue an audit line for this request."""
+    g.setdefault("audit_lines", []).append((action, resource, status, detail))
+
+
+def _write_audit_lines(lines) -> None:
     from flask import current_app
 
     runtime = current_app.extensions["salesloop"].runtime
     principal = getattr(g, "principal", None)
     audit_uow = runtime.uow()
     try:
-        audit_uow.audit(action, resource, actor=principal.user if principal else None,
-                        roles=sorted(principal.roles) if principal else (), status=status,
-                        request_id=getattr(g, "request_id", None), detail=detail)
+        for action, resource, status, detail in lines:
+            audit_uow.audit(action, resource, actor=principal.user if principal else None,
+                            roles=sorted(principal.roles) if principal else (), status=status,
+                            request_id=getattr(g, "request_id", None), detail=detail)
         audit_uow.commit()
     except Exception:
-        log.exception("could not write the audit line")
+        log.exception("could not write the audit lines")
     finally:
         audit_uow.close()
 
