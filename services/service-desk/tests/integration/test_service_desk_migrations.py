@@ -1,49 +1,20 @@
 """The migrations build exactly the tables the models describe, on PostgreSQL and SQLite."""
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
 
-from salesloop.migrations import upgrade
 from service_desk.bootstrap import spec
+from salesloop.testing.migrations import assert_migrations_match_models
 
 SERVICE_TABLES = {
     "customers", "sla_policy_books", "tickets", "ticket_status_changes", "ticket_resolutions", "ticket_notes",
     "ticket_escalations", "surveys", "survey_links", "interactions", "qa_rules", "qa_violations", "qa_reviews",
-    "care_tasks", "faq_entries", "fx_rates", "outbox", "inbox", "audit_log",
+    "care_tasks", "faq_entries", "fx_rates",
 }
 
 
-def differences(url: str) -> list:
-    service = spec()
-    upgrade(service.migrations, url)
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            tables = set(inspect(connection).get_table_names()) - {"alembic_version"}
-            return tables, compare_metadata(context, service.metadata)
-    finally:
-        engine.dispose()
-
-
 @pytest.mark.integration
-def test_postgres_at_head_matches_the_models(postgres_url):
-    tables, diff = differences(postgres_url)
-    assert tables == SERVICE_TABLES
-    assert diff == []
+def test_postgresql_upgraded_to_head_matches_the_models_and_goes_down_and_up(postgres_url):
+    assert_migrations_match_models(spec(), postgres_url, SERVICE_TABLES)
 
 
-def test_sqlite_at_head_matches_the_models_and_downgrades_cleanly(tmp_path):
-    from alembic import command
-
-    from salesloop.migrations import alembic_config
-
-    url = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
-    tables, diff = differences(url)
-    assert tables == SERVICE_TABLES
-    assert diff == []
-    command.downgrade(alembic_config(spec().migrations, url), "0001")
-    engine = create_engine(url)
-    assert set(inspect(engine).get_table_names()) == {"alembic_version", "outbox", "inbox", "audit_log"}
-    engine.dispose()
+def test_sqlite_upgraded_to_head_matches_the_models_and_goes_down_and_up(tmp_path):
+    assert_migrations_match_models(spec(), f"sqlite:///{tmp_path / 'service_desk.sqlite3'}", SERVICE_TABLES)
