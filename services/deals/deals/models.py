@@ -6,13 +6,12 @@ amount is ``Numeric`` next to its currency; every time is timezone-aware.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -20,11 +19,11 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from salesloop.db import UtcDateTime as UTCDateTime  # aware UTC on every database
 from salesloop.fx import add_fx_table
 from salesloop.messaging.tables import add_messaging_tables
 
@@ -37,25 +36,6 @@ PERCENT = Numeric(7, 4)
 RATE = Numeric(20, 10)
 ID = String(36)
 REF = String(64)
-
-
-class UTCDateTime(TypeDecorator):
-    """Aware UTC datetimes on every database (SQLite would hand back naive ones)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is not None:
-            if value.tzinfo is None:
-                raise ValueError("naive datetimes are not stored; give a timezone")
-            value = value.astimezone(timezone.utc)
-        return value
-
-    def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value
 
 
 class Base(DeclarativeBase):

@@ -12,7 +12,7 @@
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -20,7 +20,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -33,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from salesloop.db import UtcDateTime as UTCDateTime  # aware UTC on every database
 from salesloop.messaging.tables import add_messaging_tables
 
 metadata = MetaData()
@@ -43,25 +43,6 @@ RATE = Numeric(20, 10)
 PERCENT = Numeric(9, 4)
 REF = String(64)
 BIG_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite auto-increments INTEGER keys only
-
-
-class UTCDateTime(TypeDecorator):
-    """Aware UTC datetimes on every database (SQLite would hand back naive ones)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is not None:
-            if value.tzinfo is None:
-                raise ValueError("naive datetimes are not stored; give a timezone")
-            value = value.astimezone(timezone.utc)
-        return value
-
-    def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value
 
 
 class ExactDecimal(TypeDecorator):

@@ -5,14 +5,14 @@ and read back in UTC, also from SQLite, which keeps no zone (``UtcDateTime``).
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, Numeric,
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, MetaData, Numeric,
                         String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
 
+from salesloop.db import UtcDateTime  # aware UTC on every database
 from salesloop.fx import add_fx_table
 from salesloop.messaging.tables import add_messaging_tables
 
@@ -23,27 +23,6 @@ add_fx_table(metadata)
 MONEY = Numeric(18, 4)
 RATE = Numeric(20, 10)
 _serial = BigInteger().with_variant(Integer, "sqlite")  # SQLite only auto-increments INTEGER keys
-
-
-class UtcDateTime(TypeDecorator):
-    """An aware datetime in, an aware UTC datetime out, whatever the database."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError("naive datetimes are not stored: give a time zone")
-        return value.astimezone(timezone.utc)
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
 
 
 class Base(DeclarativeBase):

@@ -9,14 +9,13 @@ kind and day, one review per interaction.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -24,11 +23,11 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from salesloop.db import UtcDateTime as UTCDateTime  # aware UTC on every database
 from salesloop.fx import add_fx_table
 from salesloop.messaging.tables import add_messaging_tables
 
@@ -40,27 +39,6 @@ MONEY = Numeric(18, 4)
 RATE = Numeric(20, 10)
 ID = String(36)  # ids this service makes (uuid4)
 REF = String(64)  # ids other services make, user ids, teams, regions
-
-
-class UTCDateTime(TypeDecorator):
-    """Aware UTC datetimes on every database (SQLite would hand back naive ones)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is not None:
-            if value.tzinfo is None:
-                raise ValueError("naive datetimes are not stored; give a timezone")
-            value = value.astimezone(timezone.utc)
-        return value
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
 
 
 class Base(DeclarativeBase):
