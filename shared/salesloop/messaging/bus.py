@@ -36,7 +36,9 @@ class Bus:
     def kind(self) -> str:
         return "rabbitmq" if self.is_amqp else urlparse(self.url).scheme
 
-    def connect(self, *, confirm: bool = False) -> Connection:
+    def connect(self, *, confirm: bool = False, wait_each: bool = True) -> Connection:
+        """``confirm``: socket timeouts and publisher confirms; ``wait_each=False``
+        leaves the waiting for confirms to the caller (a batch at a time)."""
         if self.url.startswith("filesystem://"):
             return Connection("filesystem://localhost/", transport_options=_filesystem_options(self.url))
         options = {}
@@ -45,7 +47,7 @@ class Bus:
             # answering (a lost confirm, a half-open connection) raises instead of
             # blocking the relay forever.
             timeout = self.settings.confirm_timeout
-            options = {"confirm_publish": True, "read_timeout": timeout, "write_timeout": timeout}
+            options = {"confirm_publish": wait_each, "read_timeout": timeout, "write_timeout": timeout}
         return Connection(self.url, heartbeat=30 if self.is_amqp else 0,
                           connect_timeout=5, transport_options=options)
 
@@ -115,11 +117,17 @@ class Bus:
 
     def queue_depth(self, connection: Connection, name: str) -> int | None:
         """Messages ready in a queue, or None when the transport can't tell."""
+        stats = self.queue_stats(connection, name)
+        return stats[0] if stats else None
+
+    def queue_stats(self, connection: Connection, name: str) -> tuple[int, int] | None:
+        """(messages ready, consumers) of a queue, or None when the transport can't tell."""
         try:
             result = connection.default_channel.queue_declare(queue=name, passive=True)
         except Exception:  # a missing queue or a transport without passive declare
             return None
-        return getattr(result, "message_count", None)
+        count = getattr(result, "message_count", None)
+        return None if count is None else (count, getattr(result, "consumer_count", 0))
 
     def delete_all(self, connection: Connection) -> None:
         """Remove this service's queues and the exchange (test clean-up only)."""

@@ -7,7 +7,8 @@ department can release without the others. Unknown fields are ignored on read.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from datetime import datetime
+from typing import Any, Callable, Iterable
 
 from marshmallow import EXCLUDE, Schema, ValidationError
 
@@ -34,11 +35,50 @@ class EventDefinition:
     example: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """An integration event about to be written to the outbox."""
+
+    type: str
+    data: dict[str, Any]
+    subject: str | None = None
+    time: datetime | None = None
+
+
+Translation = Callable[[Any], "Outgoing | Iterable[Outgoing] | None"]
+
+
 class EventCatalog:
     def __init__(self, source: str):
         self.source = source
         self._definitions: dict[str, EventDefinition] = {}
         self._instances: dict[str, Schema] = {}
+        self._translations: dict[type, Translation] = {}
+
+    # -- domain events -> integration events --------------------------------------------
+    def translates(self, *domain_event_types: type) -> Callable[[Translation], Translation]:
+        """Register how a domain event becomes the integration events it announces.
+
+        The unit of work calls it at commit for every domain event a command
+        emitted; a domain event with no registered translation is an error, so
+        nothing a command emits is silently dropped (return None to publish nothing).
+        """
+
+        def register(translation: Translation) -> Translation:
+            for domain_event_type in domain_event_types:
+                self._translations[domain_event_type] = translation
+            return translation
+
+        return register
+
+    def translate(self, domain_event: Any) -> list[Outgoing]:
+        for kind in type(domain_event).__mro__:
+            if kind in self._translations:
+                produced = self._translations[kind](domain_event)
+                if produced is None:
+                    return []
+                return [produced] if isinstance(produced, Outgoing) else list(produced)
+        raise UnknownEventType(f"{self.source} has no translation for {type(domain_event).__name__}")
 
     def define(self, event_type: str, schema: type[Schema], summary: str, *,
                version: int = 1, example: dict | None = None) -> None:

@@ -1,17 +1,37 @@
-"""Inspect and replay the messages parked in a service's dead-letter queue."""
+"""Inspect, replay and purge the messages parked in a service's dead-letter queue.
+
+Every parked message is a *letter* with an id of its own: the worker stamps one
+when it parks a message (``x-salesloop-letter-id``); a message the broker parked
+by itself gets one derived from its body and its first death, so it reads the
+same on every listing. An operator acts on one letter, on every letter of one
+event id, or on all of them — a body that is not JSON, or carries no id, can
+still be handled alone.
+
+Replay publishes with confirms and mandatory routing and acks the parked copy
+only once the broker has confirmed the new one: if the broker refuses it, cannot
+route it, or the connection drops, the letter stays parked.
+"""
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kombu import Producer
 
 from salesloop.messaging.bus import DEFAULT_EXCHANGE, Bus
-from salesloop.messaging.worker import ATTEMPTS, ORIGINAL_KEY, REASON
+from salesloop.messaging.worker import ATTEMPTS, LETTER_ID, ORIGINAL_KEY, PARKED_AT, REASON, TRACEBACK
+
+# What a parking added; a replayed message arrives as if for the first time.
+PARKING_HEADERS = (ATTEMPTS, REASON, LETTER_ID, PARKED_AT, TRACEBACK, "x-death", "x-first-death-exchange",
+                   "x-first-death-queue", "x-first-death-reason", "x-last-death-exchange", "x-last-death-queue",
+                   "x-last-death-reason")
+REPLAYED = "x-salesloop-replayed"
 
 
 @dataclass
 class DeadLetter:
+    letter_id: str
     event_id: str | None
     event_type: str | None
     routing_key: str
@@ -22,25 +42,76 @@ class DeadLetter:
     def summary(self) -> dict:
         deaths = self.headers.get("x-death") or []
         return {
+            "letter_id": self.letter_id,
             "event_id": self.event_id,
             "type": self.event_type,
             "routing_key": self.routing_key,
             "reason": self.reason or (deaths[0].get("reason") if deaths else "unknown"),
-            "parked_at": self.headers.get("x-salesloop-parked-at"),
+            "parked_at": self.headers.get(PARKED_AT),
             "broker_deaths": [{"reason": d.get("reason"), "queue": d.get("queue"), "count": d.get("count")}
                               for d in deaths],
         }
 
 
-def _read(message) -> DeadLetter:
+@dataclass(frozen=True)
+class Selection:
+    """Which letters an action takes: by letter id, by event id, or all."""
+
+    letter_id: str | None = None
+    event_id: str | None = None
+    every: bool = False
+
+    def __post_init__(self) -> None:
+        if sum((self.letter_id is not None, self.event_id is not None, self.every)) != 1:
+            raise ValueError("name one letter id, one event id, or all")
+
+    def takes(self, letter: DeadLetter) -> bool:
+        if self.every:
+            return True
+        if self.letter_id is not None:
+            return letter.letter_id == self.letter_id
+        return letter.event_id == self.event_id
+
+
+@dataclass
+class Result:
+    done: list[str] = field(default_factory=list)        # letter ids replayed or purged
+    kept: dict[str, str] = field(default_factory=dict)   # letter id -> why it stays parked
+
+    @property
+    def count(self) -> int:
+        return len(self.done)
+
+
+def read_letter(message) -> DeadLetter:
     headers = dict(message.headers or {})
     try:
-        body = json.loads(message.body)
-        event_id, event_type = body.get("id"), body.get("type")
-    except (ValueError, AttributeError):
+        envelope = json.loads(message.body)
+        event_id, event_type = envelope.get("id"), envelope.get("type")
+    except (ValueError, AttributeError, TypeError):
         event_id = event_type = None
-    return DeadLetter(event_id, event_type, headers.get(ORIGINAL_KEY, ""), headers.get(REASON, ""),
-                      headers, message.body)
+    event_id = event_id if isinstance(event_id, str) else None
+    event_type = event_type if isinstance(event_type, str) else None
+    return DeadLetter(headers.get(LETTER_ID) or broker_letter_id(message.body, headers), event_id, event_type,
+                      original_routing_key(headers), headers.get(REASON, ""), headers, message.body)
+
+
+def broker_letter_id(body: bytes, headers: dict) -> str:
+    """A stable id for a letter the broker parked without us: its body and first death."""
+    deaths = headers.get("x-death") or [{}]
+    first = deaths[-1]  # RabbitMQ keeps the oldest death last
+    seed = json.dumps([first.get("queue"), first.get("reason"), str(first.get("time")),
+                       list(first.get("routing-keys") or [])], default=str).encode()
+    return "b-" + hashlib.sha256(seed + b"\0" + (body if isinstance(body, bytes) else str(body).encode())).hexdigest()[:30]
+
+
+def original_routing_key(headers: dict) -> str:
+    if headers.get(ORIGINAL_KEY):
+        return headers[ORIGINAL_KEY]
+    for death in headers.get("x-death") or []:
+        if death.get("routing-keys"):
+            return death["routing-keys"][0]
+    return ""
 
 
 class DeadLetterQueue:
@@ -48,7 +119,7 @@ class DeadLetterQueue:
         self.bus = bus
 
     def _drain(self, connection):
-        """Take every parked message without acking (they return on close)."""
+        """Take every parked message without acking (each unacked one returns on close)."""
         queue = self.bus.dead_letter_queue()(connection.default_channel)
         queue.declare()
         messages = []
@@ -59,47 +130,62 @@ class DeadLetterQueue:
     def list(self) -> list[DeadLetter]:
         with self.bus.connect() as connection:
             messages = self._drain(connection)
-            letters = [_read(m) for m in messages]
+            letters = [read_letter(m) for m in messages]
             for message in messages:
                 message.requeue()
         return letters
 
-    def replay(self, event_id: str | None = None, fixed_data: dict | None = None) -> int:
-        """Send parked messages (one event id, or all) back to the service queue.
+    def replay(self, selection: Selection, fixed_data: dict | None = None) -> Result:
+        """Send the selected letters back to the service queue, as first arrivals.
 
         ``fixed_data`` replaces the event's ``data`` — an operator's correction of
         a malformed event; its id is kept so the inbox still de-duplicates it.
         """
-        replayed = 0
-        with self.bus.connect() as connection:
-            producer = Producer(connection.default_channel)
-            for message in self._drain(connection):
-                letter = _read(message)
-                if event_id is not None and letter.event_id != event_id:
+        result = Result()
+        with self.bus.connect() as reader, self.bus.connect(confirm=True) as writer:
+            returned: list[str] = []
+            producer = Producer(writer.default_channel, auto_declare=False,
+                                on_return=(lambda exc, *_: returned.append(str(exc))) if self.bus.is_amqp else None)
+            for message in self._drain(reader):
+                letter = read_letter(message)
+                if not selection.takes(letter):
                     message.requeue()
                     continue
-                body = letter.body
-                if fixed_data is not None:
-                    envelope = json.loads(body)
-                    envelope["data"] = fixed_data
-                    body = json.dumps(envelope, ensure_ascii=False).encode("utf-8")
-                headers = {k: v for k, v in letter.headers.items()
-                           if k not in (ATTEMPTS, REASON, "x-death", "x-salesloop-traceback")}
-                headers["x-salesloop-replayed"] = True
-                producer.publish(body, exchange=DEFAULT_EXCHANGE, routing_key=self.bus.queue_name,
-                                 headers=headers, content_type=message.content_type,
-                                 content_encoding=message.content_encoding or "utf-8", delivery_mode=2)
+                returned.clear()
+                try:
+                    self._republish(producer, message, letter, fixed_data)
+                    if returned:
+                        raise RuntimeError(f"the service queue {self.bus.queue_name} is missing: {returned[0]}")
+                except Exception as exc:  # the parked copy is the only one: keep it
+                    message.requeue()
+                    result.kept[letter.letter_id] = f"{type(exc).__name__}: {exc}"
+                    continue
                 message.ack()
-                replayed += 1
-        return replayed
+                result.done.append(letter.letter_id)
+        return result
 
-    def purge(self, event_id: str | None = None) -> int:
-        dropped = 0
+    def _republish(self, producer: Producer, message, letter: DeadLetter, fixed_data: dict | None) -> None:
+        body = letter.body
+        if fixed_data is not None:
+            envelope = json.loads(body)
+            envelope["data"] = fixed_data
+            body = json.dumps(envelope, ensure_ascii=False).encode("utf-8")
+        headers = {k: v for k, v in letter.headers.items() if k not in PARKING_HEADERS}
+        headers[ORIGINAL_KEY] = letter.routing_key
+        headers[REPLAYED] = True
+        producer.publish(body, exchange=DEFAULT_EXCHANGE, routing_key=self.bus.queue_name, headers=headers,
+                         content_type=message.content_type, content_encoding=message.content_encoding or "utf-8",
+                         delivery_mode=2, mandatory=self.bus.is_amqp, retry=False,
+                         confirm_timeout=self.bus.settings.confirm_timeout)
+
+    def purge(self, selection: Selection) -> Result:
+        result = Result()
         with self.bus.connect() as connection:
             for message in self._drain(connection):
-                if event_id is None or _read(message).event_id == event_id:
+                letter = read_letter(message)
+                if selection.takes(letter):
                     message.ack()
-                    dropped += 1
+                    result.done.append(letter.letter_id)
                 else:
                     message.requeue()
-        return dropped
+        return result

@@ -9,6 +9,8 @@ from typing import Any
 
 SPEC_VERSION = "1.0"
 REQUIRED = ("id", "source", "type", "specversion")
+# What the inbox columns hold: a longer id could never be recorded as processed.
+MAX_LENGTHS = {"id": 200, "type": 120}
 
 
 class InvalidEnvelope(ValueError):
@@ -84,6 +86,9 @@ def parse_envelope(raw: bytes | str | dict) -> Envelope:
     missing = [name for name in REQUIRED if not body.get(name)]
     if missing:
         raise InvalidEnvelope(f"missing CloudEvents attribute(s): {', '.join(missing)}")
+    for name, limit in MAX_LENGTHS.items():
+        if len(str(body[name])) > limit:
+            raise InvalidEnvelope(f"{name} is longer than {limit} characters")
     if body["specversion"] != SPEC_VERSION:
         raise InvalidEnvelope(f"unsupported specversion {body['specversion']!r}")
     data = body.get("data")

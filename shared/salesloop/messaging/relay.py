@@ -1,5 +1,7 @@
 """The outbox relay: publishes committed outbox rows in order, with publisher
-confirms and mandatory routing, and marks them sent in batches.
+confirms and mandatory routing, and marks them sent in batches — on RabbitMQ a
+whole batch is published before its confirms are awaited (messaging/confirms.py),
+and an idle relay wakes on the next commit (messaging/wakeup.py).
 
 Every pass reads *all* unsent rows, old ones included, so a web worker that died
 between its commit and the first publish attempt loses nothing.
@@ -10,26 +12,34 @@ import json
 import logging
 import threading
 import zlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from amqp.exceptions import MessageNacked
 from kombu import Producer
 from opentelemetry import propagate, trace
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import or_, select, text, update
 
 from salesloop.messaging.bus import CONTENT_TYPE, Bus
+from salesloop.messaging.confirms import Confirms, Unroutable
+from salesloop.messaging.health import Heartbeat
 from salesloop.messaging.tables import OUTBOX
+from salesloop.messaging.wakeup import OutboxWakeup
 
 log = logging.getLogger(__name__)
+PUBLISH_SPAN = "salesloop.events publish"
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Unroutable(RuntimeError):
-    """The broker confirmed the message but no queue was bound to its key."""
+@dataclass
+class Outlet:
+    producer: Producer
+    confirms: Confirms | None   # None on transports without publisher confirms
 
 
 class Backoff:
@@ -50,13 +60,13 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 class Relay:
-    def __init__(self, database, bus: Bus, metadata, settings):
+    def __init__(self, database, bus: Bus, metadata, settings, heartbeat: Heartbeat | None = None):
         self.database = database
         self.bus = bus
         self.outbox = metadata.tables[OUTBOX]
         self.settings = settings
+        self.heartbeat = heartbeat or Heartbeat()
         self.tracer = trace.get_tracer("salesloop.relay")
-        self._returned: str | None = None
 
     # -- the loop -------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
@@ -66,33 +76,43 @@ class Relay:
                 try:
                     self._run_connected(stop, backoff)
                 except (OSError, *self._connection_errors()) as exc:
+                    self.heartbeat.not_ready(f"broker unavailable: {type(exc).__name__}")
                     delay = backoff.next()
                     log.warning("broker unavailable, retrying", extra={"error": str(exc), "retry_in": delay})
                     stop.wait(delay)
                 except Exception as exc:
                     # A nack, a locked SQLite file, a database restart: the relay is
                     # the only way events leave, so it backs off and carries on.
+                    self.heartbeat.not_ready(f"relay pass failed: {type(exc).__name__}")
                     delay = backoff.next()
                     log.exception("relay pass failed, retrying", extra={"error": str(exc), "retry_in": delay})
                     stop.wait(delay)
 
     def _run_connected(self, stop: threading.Event, backoff: Backoff) -> None:
-        with self.bus.connect(confirm=True) as connection:
+        # Pipelined confirms on AMQP: the connection does not wait after each publish,
+        # the relay waits once per batch (see Confirms).
+        with self.connect() as connection, OutboxWakeup(
+                self.database, self.settings.relay_poll_seconds, self.settings.relay_listen_seconds) as wakeup:
             connection.ensure_connection(max_retries=1)
-            self.bus.declare_exchange(connection)
-            producer = self.producer(connection)
+            outlet = self.outlet(connection)
             backoff.reset()
-            log.info("relay connected", extra={"broker": self.bus.kind})
+            log.info("relay connected", extra={"broker": self.bus.kind, "wakes_on_commit": wakeup.listening})
             while not stop.is_set():
-                if self.relay_once(producer) == 0:
-                    stop.wait(self.settings.relay_poll_seconds)
+                sent = self.relay_once(outlet)
+                self.heartbeat.beat(ready=True)
+                if sent == 0:
+                    wakeup.wait(stop)
 
-    def producer(self, connection) -> Producer:
-        # The exchange is declared once per connection, not before every message.
-        # Only AMQP reports unroutable messages; virtual transports have no returns.
-        on_return = self._on_return if self.bus.is_amqp else None
-        return Producer(connection.default_channel, exchange=self.bus.exchange, on_return=on_return,
-                        auto_declare=False)
+    def connect(self):
+        # Pipelined confirms: the connection does not wait after each publish; the
+        # relay waits once per batch (Confirms).
+        return self.bus.connect(confirm=True, wait_each=False)
+
+    def outlet(self, connection) -> Outlet:
+        """Where a connection's publishes go: the exchange, declared once per connection."""
+        self.bus.declare_exchange(connection)
+        producer = Producer(connection.default_channel, exchange=self.bus.exchange, auto_declare=False)
+        return Outlet(producer, Confirms(producer.channel) if self.bus.is_amqp else None)
 
     def _connection_errors(self) -> tuple:
         connection = self.bus.connect()
@@ -109,65 +129,97 @@ class Relay:
             .limit(limit)
         ).all()
 
-    def relay_once(self, producer: Producer) -> int:
+    def relay_once(self, outlet: Outlet) -> int:
         """Publish one batch; return how many rows were confirmed and marked sent."""
-        with self.database.session(writes=False) as session:
+        # The poll and the bookkeeping are the relay's own business: without this every
+        # idle poll would be a trace of its own (a connect and a SELECT five times a second).
+        with suppress_instrumentation(), self.database.session(writes=False) as session:
             rows = self.pending(session, self.settings.relay_batch_size)
+        if not rows:
+            return 0
+        if outlet.confirms is not None:
+            return self._publish_pipelined(outlet.producer, outlet.confirms, rows)
+        return self._publish_one_by_one(outlet.producer, rows)
+
+    def _publish_pipelined(self, producer: Producer, confirms: Confirms, rows) -> int:
+        """Publish the whole batch, then wait once for all its confirms."""
+        spans = {}
+        try:
+            for row in rows:
+                span, headers = self._publish_span(row)
+                spans[row.id] = span
+                confirms.expect(row)
+                producer.publish(row.envelope.encode("utf-8"), routing_key=row.event_type, headers=headers,
+                                 mandatory=True, content_type=CONTENT_TYPE, content_encoding="utf-8",
+                                 message_id=row.event_id, delivery_mode=2, retry=False,
+                                 timeout=self.settings.confirm_timeout)
+            confirms.wait(self.settings.confirm_timeout)
+        finally:
+            # Whatever happened, settle what we know: confirmed rows are sent, refused
+            # ones wait for their retry, and a row with no confirm stays unsent — we don't
+            # know whether it reached the broker, so it goes again (inboxes absorb the copy).
+            settled = confirms.settle()
+            self._mark_sent([row.id for row in settled.confirmed])
+            for row, exc in settled.refused:
+                self._record_failure(row, exc)
+            self._record_unconfirmed(settled.unconfirmed)
+            for row_id, span in spans.items():
+                failure = settled.failure_of(row_id)
+                if failure:
+                    span.set_status(Status(StatusCode.ERROR, failure))
+                span.end()
+        return len(settled.confirmed)
+
+    def _publish_one_by_one(self, producer: Producer, rows) -> int:
+        """Transports without confirms publish synchronously, one row at a time."""
         sent: list[int] = []
         try:
             for row in rows:
                 try:
                     self.publish_row(producer, row)
-                except (Unroutable, MessageNacked) as exc:  # the broker refused this one; go on with the rest
+                except Unroutable as exc:  # no queue for this one; go on with the rest
                     self._record_failure(row, exc)
                     continue
                 sent.append(row.id)
         except Exception as exc:
-            # A lost confirm or a dropped connection: we don't know whether this row
-            # reached the broker, so it stays unsent and will be published again
-            # (consumers' inboxes absorb the duplicate).
             self._record_failure(row, exc)
             raise
         finally:
             self._mark_sent(sent)
         return len(sent)
 
-    def publish_row(self, producer: Producer, row) -> None:
+    def _publish_span(self, row):
+        """The row's publish span, a child of the trace that wrote the row, and the
+        headers that carry it on to the consumers."""
         parent = propagate.extract(json.loads(row.trace_headers or "{}"))
-        exchange = self.bus.exchange.name
         attributes = {
             "messaging.system": "rabbitmq",
             "messaging.operation.type": "send",
             "messaging.operation.name": "publish",
-            "messaging.destination.name": exchange,
+            "messaging.destination.name": self.bus.exchange.name,
             "messaging.rabbitmq.destination.routing_key": row.event_type,
             "messaging.message.id": row.event_id,
             "cloudevents.event_id": row.event_id,
             "cloudevents.event_type": row.event_type,
         }
-        with self.tracer.start_as_current_span(
-            f"{exchange} publish", context=parent, kind=SpanKind.PRODUCER, attributes=attributes
-        ) as span:
-            headers: dict[str, str] = {}
-            propagate.inject(headers)
-            self._returned = None
+        # A stable name whatever the namespace: the exchange's real name is in the attributes.
+        span = self.tracer.start_span(PUBLISH_SPAN, context=parent, kind=SpanKind.PRODUCER, attributes=attributes)
+        headers: dict[str, str] = {}
+        propagate.inject(headers, context=trace.set_span_in_context(span))
+        return span, headers
+
+    def publish_row(self, producer: Producer, row) -> None:
+        span, headers = self._publish_span(row)
+        try:
             self._check_routable(producer, row.event_type)
-            producer.publish(
-                row.envelope.encode("utf-8"),
-                routing_key=row.event_type,
-                headers=headers,
-                mandatory=True,
-                content_type=CONTENT_TYPE,
-                content_encoding="utf-8",
-                message_id=row.event_id,
-                delivery_mode=2,
-                retry=False,
-                confirm_timeout=self.settings.confirm_timeout,
-                timeout=self.settings.confirm_timeout,
-            )
-            if self._returned:
-                span.set_status(Status(StatusCode.ERROR, "unroutable"))
-                raise Unroutable(f"no queue is bound to {row.event_type}: {self._returned}")
+            producer.publish(row.envelope.encode("utf-8"), routing_key=row.event_type, headers=headers,
+                             content_type=CONTENT_TYPE, content_encoding="utf-8", message_id=row.event_id,
+                             delivery_mode=2, retry=False)
+        except Exception as exc:
+            span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            raise
+        finally:
+            span.end()
 
     def _check_routable(self, producer: Producer, routing_key: str) -> None:
         """Virtual transports (the embedded filesystem bus) silently drop a message
@@ -181,21 +233,28 @@ class Relay:
         if not queues:
             raise Unroutable(f"no queue is bound to {routing_key}")
 
-    def _on_return(self, exception, exchange, routing_key, message):
-        self._returned = f"{getattr(exception, 'reply_text', exception)}"
-
     # -- bookkeeping --------------------------------------------------------------
     def _mark_sent(self, ids: list[int]) -> None:
         if not ids:
             return
-        with self.database.session() as session, session.begin():
+        with suppress_instrumentation(), self.database.session() as session, session.begin():
             session.execute(
                 update(self.outbox).where(self.outbox.c.id.in_(ids)).values(sent_at=utcnow(), last_error=None)
             )
 
+    def _record_unconfirmed(self, rows) -> None:
+        if not rows:
+            return
+        with suppress_instrumentation(), self.database.session() as session, session.begin():
+            session.execute(
+                update(self.outbox).where(self.outbox.c.id.in_([row.id for row in rows]))
+                .values(attempts=self.outbox.c.attempts + 1, last_error="no publisher confirm")
+            )
+        log.warning("outbox rows not confirmed; they stay unsent", extra={"rows": len(rows)})
+
     def _record_failure(self, row, exc: Exception) -> None:
         attempts = (row.attempts or 0) + 1
-        with self.database.session() as session, session.begin():
+        with suppress_instrumentation(), self.database.session() as session, session.begin():
             session.execute(
                 update(self.outbox)
                 .where(self.outbox.c.id == row.id)
@@ -206,25 +265,30 @@ class Relay:
 
     # -- one active relay per database ------------------------------------------------
     def _single_active_relay(self, stop: threading.Event):
-        return _AdvisoryLock(self.database, self.settings.service, stop)
+        return _AdvisoryLock(self.database, self.settings.service, stop, self.heartbeat)
 
 
 class _AdvisoryLock:
     """On PostgreSQL a second relay waits as a standby, so rows go out in order."""
 
-    def __init__(self, database, name: str, stop: threading.Event):
+    def __init__(self, database, name: str, stop: threading.Event, heartbeat: Heartbeat):
         self.database, self.key, self.stop = database, zlib.crc32(f"relay:{name}".encode()), stop
+        self.heartbeat = heartbeat
         self.connection = None
 
     def __enter__(self):
         if self.database.is_sqlite:
             return self
-        self.connection = self.database.engine.connect()
+        with suppress_instrumentation():
+            self.connection = self.database.engine.connect()
         while not self.stop.is_set():
-            got = self.connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
-            self.connection.commit()
+            with suppress_instrumentation():
+                got = self.connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
+                self.connection.commit()
             if got:
                 return self
+            # Alive, and rightly idle: a standby is ready to take over, not to publish.
+            self.heartbeat.not_ready("standby: another relay of this service is active")
             self.stop.wait(2.0)
         return self
 

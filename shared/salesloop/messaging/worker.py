@@ -1,28 +1,34 @@
 """The consumer process: kombu's ConsumerMixin around the EventProcessor.
 
-Acks only after the handler's transaction committed; a failing message is
-retried with back-off a bounded number of times, then parked in the service's
-dead-letter queue with the reason. Periodic sweeps run between messages.
+Messages are handled in small batches, one transaction per batch, and acked
+only after it committed; when a batch fails it is handled again message by
+message, so a poison message never takes its neighbours with it. A failing
+message is retried with back-off a bounded number of times, then parked in
+the service's dead-letter queue with the reason. Periodic sweeps run between
+batches.
 """
 from __future__ import annotations
 
 import logging
 import time
 import traceback
+import uuid
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
 
 from kombu import Producer
 from kombu.mixins import ConsumerMixin
 from opentelemetry import propagate, trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 from prometheus_client import Counter
 from sqlalchemy import text
 
 from salesloop.messaging.bus import DEFAULT_EXCHANGE, Bus
-from salesloop.messaging.processor import EventProcessor, PermanentFailure
+from salesloop.messaging.health import Heartbeat
+from salesloop.messaging.processor import EventProcessor, PermanentFailure, Ready
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +36,8 @@ ATTEMPTS = "x-salesloop-attempts"
 REASON = "x-salesloop-reason"
 ORIGINAL_KEY = "x-salesloop-routing-key"
 PARKED_AT = "x-salesloop-parked-at"
+LETTER_ID = "x-salesloop-letter-id"
+TRACEBACK = "x-salesloop-traceback"
 
 
 def consumed_counter(registry):
@@ -51,11 +59,28 @@ class Sweep:
 
 
 def _attempts(headers: dict) -> int:
-    """Untrusted: an outside producer may send anything in this header."""
     try:
         return max(0, int(headers.get(ATTEMPTS, 0)))
     except (TypeError, ValueError):
         return 0
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """Where a message comes from: the routing key it was published with and the
+    attempts already made, counted from our own header only when it came back
+    through our retry path (the default exchange); a producer publishing on the
+    events exchange can't set either for us."""
+
+    routing_key: str
+    attempts: int
+
+    @classmethod
+    def of(cls, message, headers: dict, events_exchange: str) -> Arrival:
+        info = message.delivery_info or {}
+        if info.get("exchange") == events_exchange:
+            return cls(info.get("routing_key") or "", 0)
+        return cls(headers.get(ORIGINAL_KEY) or info.get("routing_key") or "", _attempts(headers))
 
 
 def _sweep_lock(uow, name: str) -> bool:
@@ -74,7 +99,7 @@ def backoff_ms(attempt: int, base_seconds: float) -> int:
 
 class Worker(ConsumerMixin):
     def __init__(self, bus: Bus, processor: EventProcessor, routing_keys: list[str], settings,
-                 sweeps: list[Sweep] = (), uow_factory=None, metrics=None):
+                 sweeps: list[Sweep] = (), uow_factory=None, metrics=None, heartbeat: Heartbeat | None = None):
         self.bus = bus
         self.processor = processor
         self.routing_keys = routing_keys
@@ -82,6 +107,7 @@ class Worker(ConsumerMixin):
         self.sweeps = list(sweeps)
         self.uow_factory = uow_factory
         self.metrics = metrics
+        self.heartbeat = heartbeat or Heartbeat()
         self.connection = bus.connect()
         self.tracer = trace.get_tracer("salesloop.worker")
         self.queue = None
@@ -93,41 +119,130 @@ class Worker(ConsumerMixin):
     def get_consumers(self, Consumer, channel):
         self.queue = self.bus.declare(self.connection, self.routing_keys)
         consumer = Consumer(queues=[self.queue], on_message=self.on_message, accept=None,
-                            prefetch_count=self.settings.prefetch)
+                            prefetch_count=max(self.settings.prefetch, self.settings.batch_size))
         return [consumer]
 
     def on_connection_revived(self):
         log.info("worker connected", extra={"queue": self.bus.queue_name, "broker": self.bus.kind})
 
+    def on_connection_error(self, exc, interval):
+        self.heartbeat.not_ready(f"broker unavailable: {type(exc).__name__}")
+        super().on_connection_error(exc, interval)
+
+    def on_consume_ready(self, connection, channel, consumers, **kwargs):
+        self.heartbeat.beat(ready=True)
+
     def on_iteration(self):
+        # Between batches: a handler that never returns stops these beats, and the probe sees it.
+        self.heartbeat.beat()
         self.run_due_sweeps()
 
-    # -- one message -------------------------------------------------------------
-    def on_message(self, message) -> None:
-        headers = dict(message.headers or {})
-        parent = propagate.extract(headers)
-        routing_key = message.delivery_info.get("routing_key") or headers.get(ORIGINAL_KEY, "")
-        attributes = {
-            "messaging.system": "rabbitmq",
-            "messaging.operation.type": "process",
-            "messaging.destination.name": self.bus.exchange.name,
-            "messaging.rabbitmq.destination.routing_key": headers.get(ORIGINAL_KEY, routing_key),
-            "messaging.consumer.group.name": self.bus.queue_name,
-        }
-        with self.tracer.start_as_current_span(
-            f"{self.bus.queue_name} process", context=parent, kind=SpanKind.CONSUMER, attributes=attributes
-        ) as span:
+    def consume(self, limit=None, timeout=None, safety_interval=1, **kwargs):
+        """ConsumerMixin's loop, gathering what the broker has already sent into a batch."""
+        self._pending = []
+        with self.consumer_context(**kwargs) as (connection, channel, consumers):
+            while not self.should_stop:
+                self.on_iteration()
+                try:
+                    connection.drain_events(timeout=safety_interval)
+                except TimeoutError:
+                    connection.heartbeat_check()
+                    continue
+                except OSError:
+                    if self.should_stop:
+                        break
+                    raise
+                self._gather(connection)
+                self.flush()
+                yield
+
+    def _gather(self, connection) -> None:
+        while len(self._pending) < self.settings.batch_size:
             try:
-                self._process(message, headers, span)
+                connection.drain_events(timeout=self.settings.batch_wait_seconds)
+            except TimeoutError:
+                return
+
+    # -- messages ------------------------------------------------------------------
+    def on_message(self, message) -> None:
+        self._pending.append(message)
+
+    def flush(self) -> None:
+        batch, self._pending = self._pending, []
+        ready: list[tuple[object, dict, Arrival, Ready]] = []
+        for message in batch:
+            headers = dict(message.headers or {})
+            arrival = Arrival.of(message, headers, self.bus.exchange.name)
+            try:
+                ready.append((message, headers, arrival, self.processor.read(message.body, arrival.routing_key)))
+            except PermanentFailure as exc:
+                with self._span(message, headers, arrival) as span:
+                    span.set_status(Status(StatusCode.ERROR, str(exc)))
+                    self.park(message, headers, str(exc))
+        if len(ready) > 1 and self._handled_together(ready):
+            return
+        for message, headers, arrival, _ in ready:
+            self.handle_alone(message, headers, arrival)
+
+    def _handled_together(self, ready) -> bool:
+        spans = {id(item): (message, headers, arrival) for message, headers, arrival, item in ready}
+
+        @contextmanager
+        def around(item: Ready):
+            with self._span(*spans[id(item)]):
+                yield
+
+        try:
+            with self._batch_span(ready):
+                outcomes = self.processor.handle_batch([item for *_, item in ready], around=around)
+        except Exception as exc:
+            log.warning("batch failed; handling its messages one by one",
+                        extra={"size": len(ready), "error": f"{type(exc).__name__}: {exc}"})
+            return False
+        for (message, *_), outcome in zip(ready, outcomes, strict=False):
+            message.ack()
+            self._count(message, outcome.value)
+        return True
+
+    def handle_alone(self, message, headers: dict, arrival: Arrival) -> None:
+        with self._span(message, headers, arrival) as span:
+            try:
+                self._process(message, headers, arrival, span)
             except Exception:
                 # Last resort: never let one message stop the consumer loop.
                 log.exception("unexpected error around a message; returning it to the queue")
                 if not message.acknowledged:
                     message.requeue()
 
-    def _process(self, message, headers, span) -> None:
+    def _batch_span(self, ready):
+        """The batch's own work (inbox, gathered writes, commit) in a span linked to every
+        message's producer; each message's handler keeps its own span in the producer's trace."""
+        links = [Link(context) for _, headers, *_ in ready
+                 if (context := trace.get_current_span(propagate.extract(headers)).get_span_context()).is_valid]
+        return self.tracer.start_as_current_span(
+            f"{self.settings.service} process batch", kind=SpanKind.CONSUMER, links=links,
+            attributes={"messaging.system": "rabbitmq", "messaging.operation.type": "process",
+                        "messaging.batch.message_count": len(ready),
+                        "messaging.consumer.group.name": self.bus.queue_name})
+
+    @contextmanager
+    def _span(self, message, headers: dict, arrival: Arrival):
+        attributes = {
+            "messaging.system": "rabbitmq",
+            "messaging.operation.type": "process",
+            "messaging.destination.name": self.bus.exchange.name,
+            "messaging.rabbitmq.destination.routing_key": arrival.routing_key,
+            "messaging.consumer.group.name": self.bus.queue_name,
+        }
+        with self.tracer.start_as_current_span(
+            f"{self.settings.service} process", context=propagate.extract(headers), kind=SpanKind.CONSUMER,
+            attributes=attributes,
+        ) as span:
+            yield span
+
+    def _process(self, message, headers, arrival: Arrival, span) -> None:
         try:
-            outcome = self.processor.process(message.body)
+            outcome = self.processor.process(message.body, arrival.routing_key)
         except PermanentFailure as exc:
             span.set_status(Status(StatusCode.ERROR, str(exc)))
             self.park(message, headers, str(exc))
@@ -135,7 +250,7 @@ class Worker(ConsumerMixin):
         except Exception as exc:  # a handler failure: maybe transient, retry with back-off
             span.record_exception(exc)
             span.set_status(Status(StatusCode.ERROR, str(exc)))
-            self.retry_or_park(message, headers, exc)
+            self.retry_or_park(message, headers, exc, arrival)
             return
         message.ack()
         self._count(message, outcome.value)
@@ -145,8 +260,8 @@ class Worker(ConsumerMixin):
             self.metrics.labels(self.settings.service, message.delivery_info.get("routing_key", ""), outcome).inc()
 
     # -- retries and dead letters -----------------------------------------------------
-    def retry_or_park(self, message, headers, exc: Exception) -> None:
-        attempts = _attempts(headers) + 1
+    def retry_or_park(self, message, headers, exc: Exception, arrival: Arrival) -> None:
+        attempts = arrival.attempts + 1
         reason = f"{type(exc).__name__}: {exc}"
         if attempts >= self.settings.max_attempts:
             self.park(message, headers, f"failed {attempts} times; last error {reason}",
@@ -166,9 +281,11 @@ class Worker(ConsumerMixin):
 
     def park(self, message, headers, reason: str, detail: str | None = None) -> None:
         log.error("event parked in dead-letter queue", extra={"reason": reason, "queue": self.bus.dead_letter_queue_name})
-        extra = {REASON: reason[:2000], PARKED_AT: datetime.now(timezone.utc).isoformat()}
+        # A letter id of its own: an operator replays or purges this one letter even
+        # when its body has no event id, or is not JSON at all.
+        extra = {REASON: reason[:2000], PARKED_AT: datetime.now(timezone.utc).isoformat(), LETTER_ID: uuid.uuid4().hex}
         if detail:
-            extra["x-salesloop-traceback"] = detail
+            extra[TRACEBACK] = detail
         if self._forward(message, headers, extra, self.bus.dead_letter_queue_name):
             self._count(message, "parked")
 
@@ -209,9 +326,8 @@ class Worker(ConsumerMixin):
                 pass
         self._publisher = None
 
-    @staticmethod
-    def _original_key(message, headers) -> str:
-        return headers.get(ORIGINAL_KEY) or message.delivery_info.get("routing_key", "")
+    def _original_key(self, message, headers) -> str:
+        return Arrival.of(message, headers, self.bus.exchange.name).routing_key
 
     # -- sweeps -----------------------------------------------------------------------
     def run_due_sweeps(self) -> None:

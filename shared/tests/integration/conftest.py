@@ -19,3 +19,14 @@ def pair(service_harness, postgres_url, rabbitmq_url, bus_namespace):
         cleanup_bus(beta.runtime)
         alpha.close()
         beta.close()
+
+
+@pytest.fixture
+def pair_with_delivery_limit(service_harness, postgres_url, rabbitmq_url, bus_namespace):
+    """beta alone, whose queue lets the broker dead-letter a message after one redelivery."""
+    beta = service_harness(beta_spec(), app_factory, database_url=postgres_url, bus_url=rabbitmq_url,
+                           namespace=bus_namespace, delivery_limit=1)
+    declare_queues(beta.runtime)
+    yield beta
+    cleanup_bus(beta.runtime)
+    beta.close()

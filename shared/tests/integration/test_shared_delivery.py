@@ -61,17 +61,18 @@ def test_a_handler_that_always_fails_is_parked_after_the_bounded_retries(pair):
     with beta.runtime.database.session() as session:
         from sqlalchemy import text
 
-        assert session.execute(text("select count from attempts where note_id = 8")).scalar() == 3
+        # three attempts of its own, plus the rolled-back try of the batch it arrived in, if it did
+        assert session.execute(text("select count from attempts where note_id = 8")).scalar() in (3, 4)
 
 
 def test_a_parked_event_can_be_fixed_and_replayed(pair):
-    from salesloop.messaging.deadletters import DeadLetterQueue
+    from salesloop.messaging.deadletters import DeadLetterQueue, Selection
 
     _, beta = pair
     bad = beta.envelope("demo.note.created", {"note_id": "not a number", "text": "typo"})
     publish_raw(beta.runtime, "demo.note.created", bad)
     assert consume_until(beta.runtime, lambda: len(dead_letters(beta.runtime)) == 1)
-    assert DeadLetterQueue(beta.runtime.bus).replay(bad.id, fixed_data={"note_id": 11, "text": "typo"}) == 1
+    assert DeadLetterQueue(beta.runtime.bus).replay(Selection(event_id=bad.id), fixed_data={"note_id": 11, "text": "typo"}).count == 1
     assert consume_until(beta.runtime, lambda: count(beta.runtime, "tallies") == 1)
     assert dead_letters(beta.runtime) == []
 

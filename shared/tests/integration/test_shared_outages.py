@@ -72,13 +72,12 @@ def test_a_lost_confirm_does_not_block_the_relay_and_the_row_stays_unsent(pair, 
     runtime = Runtime(alpha.spec, settings)
     alpha.post("/notes", json={"text": "confirm lost"})
     relay = runtime.relay()
-    with runtime.bus.connect(confirm=True) as connection:
-        runtime.bus.declare_exchange(connection)
-        producer = relay.producer(connection)
+    with relay.connect() as connection:
+        outlet = relay.outlet(connection)
         proxy.black_hole()
         started = time.monotonic()
         with pytest.raises(Exception):
-            relay.relay_once(producer)
+            relay.relay_once(outlet)
         assert time.monotonic() - started < 10
     assert unsent(alpha.runtime) == 1
     runtime.database.dispose()
@@ -104,8 +103,8 @@ CRASHING_WORKER = textwrap.dedent('''
     worker = Runtime(beta_spec(), settings).worker()
     original = worker.processor.process
 
-    def process_then_die(body):
-        outcome = original(body)          # the effect and the inbox row are committed...
+    def process_then_die(*message):
+        outcome = original(*message)          # the effect and the inbox row are committed...
         os._exit(17)                      # ...and the process dies before it acks
     worker.processor.process = process_then_die
     worker.run()

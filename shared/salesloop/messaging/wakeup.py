@@ -1,0 +1,74 @@
+"""How an idle relay waits for the next committed outbox row.
+
+On PostgreSQL the unit of work sends ``NOTIFY salesloop_outbox`` in each
+transaction that wrote outbox rows, delivered at commit; the relay LISTENs and
+wakes at once instead of polling. The poll stays as the fallback (a missed
+notification, a lost listening connection) and is all there is on SQLite.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+log = logging.getLogger(__name__)
+CHANNEL = "salesloop_outbox"
+
+
+class OutboxWakeup:
+    def __init__(self, database, poll_seconds: float, listen_seconds: float):
+        self.database = database
+        self.poll_seconds = poll_seconds
+        self.listen_seconds = listen_seconds
+        self.connection = None
+
+    @property
+    def listening(self) -> bool:
+        return self.connection is not None
+
+    def __enter__(self) -> OutboxWakeup:
+        if not self.database.is_sqlite:
+            self._listen()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._close()
+
+    def wait(self, stop: threading.Event) -> None:
+        """Until a commit wrote outbox rows, the fallback time passed, or stop."""
+        if self.connection is None:
+            stop.wait(self.poll_seconds)
+            return
+        try:
+            for _ in self.connection.notifies(timeout=self.listen_seconds, stop_after=1):
+                pass
+            # Many commits may have notified meanwhile; one pass serves them all.
+            for _ in self.connection.notifies(timeout=0):
+                pass
+        except Exception as exc:  # the listening connection went away: poll until it is back
+            log.warning("outbox notifications lost; polling", extra={"error": str(exc)})
+            self._close()
+            stop.wait(self.poll_seconds)
+            self._listen()
+
+    def _listen(self) -> None:
+        try:
+            with suppress_instrumentation():
+                raw = self.database.engine.raw_connection()
+                connection = raw.driver_connection
+                raw.detach()  # ours alone, never back in the pool in autocommit mode
+                connection.autocommit = True
+                connection.execute(f"LISTEN {CHANNEL}")
+            self.connection = connection
+        except Exception as exc:
+            log.warning("cannot listen for outbox notifications; polling", extra={"error": str(exc)})
+            self.connection = None
+
+    def _close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except Exception:
+                pass
+        self.connection = None
