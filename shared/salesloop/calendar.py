@@ -26,6 +26,12 @@ Configuration is a plain dict (JSON), see ``BusinessCalendar.from_dict``::
       "extra_working_days": ["2024-09-29", "2024-10-12"]
     }
 
+With ``"public_holidays": "CN"`` the country's public holidays and make-up
+workdays come from a maintained package (chinesecalendar, updated each year when
+the State Council publishes the schedule); the calendar's own ``holidays`` and
+``extra_working_days`` then hold only the company's days, and a company working
+day wins over a public holiday on the same date.
+
 or, per weekday, ``"working_hours": {"mon": [["09:00", "12:00"], ["13:30", "18:00"]], ...}``,
 or ``{"always_open": true}`` for a 24x7 calendar.
 """
@@ -47,12 +53,23 @@ _MAX_DAYS_WITHOUT_WORK = 2 * 366
 
 _CONFIG_KEYS = frozenset({
     "timezone", "always_open", "working_hours", "workdays", "hours", "lunch_break",
-    "holidays", "extra_working_days", "extra_working_day_hours",
+    "holidays", "extra_working_days", "extra_working_day_hours", "public_holidays",
 })
 
 
 class CalendarError(ValueError):
     """A calendar was configured, or asked something, that cannot work."""
+
+
+def public_days(country: str) -> tuple[frozenset[date], frozenset[date]]:
+    """A country's public holidays and its make-up workdays (weekend days worked), as far as known."""
+    if country.upper() != "CN":
+        raise CalendarError(f"no public holiday source for {country!r} (known: CN)")
+    import chinese_calendar  # loaded only by calendars that ask for it: a large table of dates
+
+    holidays = frozenset(chinese_calendar.holidays)
+    make_up = frozenset(day for day in chinese_calendar.workdays if day.weekday() >= 5)
+    return holidays, make_up
 
 
 @dataclass(frozen=True, order=True)
@@ -153,7 +170,13 @@ class BusinessCalendar:
         if config.get("always_open", False):
             return cls.twenty_four_seven(timezone_name)
         week = _week_from_config(config)
+        holidays = frozenset(_parse_dates(config.get("holidays", ())))
         extra_days = frozenset(_parse_dates(config.get("extra_working_days", ())))
+        if config.get("public_holidays"):
+            public_off, public_on = public_days(config["public_holidays"])
+            # The company's own days win: its working day is not a holiday, its day off not a make-up day.
+            holidays = holidays | (public_off - extra_days)
+            extra_days = extra_days | (public_on - holidays)
         if "extra_working_day_hours" in config:
             extra_hours = _periods_from_config(config["extra_working_day_hours"])
         else:
@@ -161,7 +184,7 @@ class BusinessCalendar:
         return cls(
             timezone=timezone_name,
             week=week,
-            holidays=frozenset(_parse_dates(config.get("holidays", ()))),
+            holidays=holidays,
             extra_working_days=extra_days,
             extra_working_day_hours=extra_hours if extra_days else (),
         )

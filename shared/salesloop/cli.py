@@ -5,10 +5,12 @@ import argparse
 import json
 import os
 import sys
+import threading
 from typing import Callable
 
 from salesloop.config import load_settings
 from salesloop.logs import configure_logging
+from salesloop.messaging.health import DEFAULT_STALE_AFTER, Heartbeat, serve_health
 from salesloop.service import Runtime, ServiceSpec, run_until_stopped
 from salesloop.telemetry import setup_tracing, shutdown_tracing
 
@@ -24,17 +26,21 @@ def _parser(spec: ServiceSpec) -> argparse.ArgumentParser:
     commands.add_parser("relay", help="publish the outbox to the broker")
     migrate = commands.add_parser("migrate", help="apply the database migrations")
     migrate.add_argument("revision", nargs="?", default="head")
+    migrate.add_argument("--create-database", action="store_true",
+                         help="create the PostgreSQL database first when it does not exist")
     dlq = commands.add_parser("dlq", help="inspect and replay dead letters")
     dlq.add_argument("action", choices=["list", "show", "replay", "purge"])
-    dlq.add_argument("event_id", nargs="?")
+    dlq.add_argument("letter_id", nargs="?", help="the letter id that dlq list prints")
+    dlq.add_argument("--event-id", help="every letter of this event id")
     dlq.add_argument("--data", help="a JSON file replacing the event's data on replay")
-    dlq.add_argument("--all", action="store_true", help="replay or purge every parked message")
+    dlq.add_argument("--all", action="store_true", help="every parked message")
     token = commands.add_parser("token", help="issue a development token")
     token.add_argument("--user", default="dev-user")
     token.add_argument("--role", action="append", dest="roles")
     token.add_argument("--team")
     token.add_argument("--region")
     token.add_argument("--hours", type=float, default=12)
+    token.add_argument("--audience", action="append", help="a service the token is for (default: all five)")
     return parser
 
 
@@ -67,21 +73,18 @@ def _api(spec, app_factory, args):
 
 
 def _worker(spec, _app_factory, _args):
-    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client import CollectorRegistry
 
     from salesloop.messaging.worker import consumed_counter
 
     configure_logging(spec.name, "worker")
     setup_tracing(spec.name)
     registry = CollectorRegistry()
-    metrics = consumed_counter(registry)
-    if os.environ.get("WORKER_METRICS_PORT"):
-        start_http_server(int(os.environ["WORKER_METRICS_PORT"]), registry=registry)
-    worker = Runtime(spec).worker(metrics=metrics)
+    runtime = Runtime(spec)
+    heartbeat = _serve_health(runtime, "worker", registry, port_variable="WORKER_METRICS_PORT")
+    worker = runtime.worker(metrics=consumed_counter(registry), heartbeat=heartbeat)
 
     def run(stop):
-        import threading
-
         threading.Thread(target=lambda: (stop.wait(), setattr(worker, "should_stop", True)), daemon=True).start()
         worker.run()
 
@@ -92,44 +95,76 @@ def _worker(spec, _app_factory, _args):
 def _relay(spec, _app_factory, _args):
     configure_logging(spec.name, "relay")
     setup_tracing(spec.name)
-    run_until_stopped(Runtime(spec).relay().run)
+    runtime = Runtime(spec)
+    heartbeat = _serve_health(runtime, "relay", None, port_variable="RELAY_HEALTH_PORT")
+    run_until_stopped(runtime.relay(heartbeat=heartbeat).run)
     shutdown_tracing()
 
 
+def _serve_health(runtime: Runtime, process: str, registry, *, port_variable: str) -> Heartbeat:
+    """/healthz, /readyz (and the worker's /metrics) on the process's health port, when one is set."""
+    heartbeat = Heartbeat(stale_after=_number_env("PROCESS_STALE_SECONDS", DEFAULT_STALE_AFTER))
+    port = os.environ.get(port_variable) or os.environ.get("HEALTH_PORT")
+    if port:
+        serve_health(heartbeat, int(port), service=runtime.spec.name, process=process, registry=registry)
+    return heartbeat
+
+
+def _number_env(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw else default
+
+
 def _migrate(spec, _app_factory, args):
-    from salesloop.migrations import upgrade
+    from salesloop.migrations import DatabaseUnavailable, prepare_database, upgrade
 
     settings = load_settings(spec.name)
+    try:
+        if prepare_database(settings.database_url, create=args.create_database):
+            print(f"{spec.name}: created its database")
+    except DatabaseUnavailable as exc:
+        print(f"{spec.name}: {exc}", file=sys.stderr)
+        return 2
     upgrade(spec.migrations, settings.database_url, args.revision)
     print(f"{spec.name}: database at revision {args.revision}")
 
 
 def _dlq(spec, _app_factory, args):
-    from salesloop.messaging.deadletters import DeadLetterQueue
+    from salesloop.messaging.deadletters import DeadLetterQueue, Selection
 
     queue = DeadLetterQueue(Runtime(spec).bus)
-    if args.action in ("list", "show"):
+    try:
+        selection = Selection(letter_id=args.letter_id, event_id=args.event_id, every=args.all)
+    except ValueError:
+        selection = None
+    if args.action == "list" and selection is None:
         letters = queue.list()
-        if args.action == "show":
-            letters = [l for l in letters if l.event_id == args.event_id]
-            for letter in letters:
-                print(json.dumps({**letter.summary(), "body": letter.body.decode("utf-8", "replace")},
-                                 ensure_ascii=False, indent=2))
-            return 0 if letters else 1
         for letter in letters:
             print(json.dumps(letter.summary(), ensure_ascii=False))
         print(f"{len(letters)} message(s) in {queue.bus.dead_letter_queue_name}", file=sys.stderr)
         return 0
-    if not (args.event_id or args.all):
-        print("name an event id, or pass --all", file=sys.stderr)
+    if selection is None:
+        print("name one letter id (from dlq list), --event-id ID, or --all", file=sys.stderr)
         return 2
+    if args.action in ("list", "show"):
+        letters = [letter for letter in queue.list() if selection.takes(letter)]
+        for letter in letters:
+            shown = {**letter.summary(), "body": letter.body.decode("utf-8", "replace")} if args.action == "show" \
+                else letter.summary()
+            print(json.dumps(shown, ensure_ascii=False, indent=2 if args.action == "show" else None))
+        return 0 if letters else 1
     if args.action == "replay":
-        fixed = json.load(open(args.data, encoding="utf-8")) if args.data else None
-        count = queue.replay(args.event_id, fixed_data=fixed)
+        fixed = None
+        if args.data:
+            with open(args.data, encoding="utf-8") as data:
+                fixed = json.load(data)
+        result = queue.replay(selection, fixed_data=fixed)
     else:
-        count = queue.purge(args.event_id)
-    print(f"{args.action}: {count} message(s)")
-    return 0 if count else 1
+        result = queue.purge(selection)
+    for letter_id, why in result.kept.items():
+        print(f"kept {letter_id}: {why}", file=sys.stderr)
+    print(f"{args.action}: {result.count} message(s)" + (f", {len(result.kept)} kept" if result.kept else ""))
+    return 0 if result.count and not result.kept else 1
 
 
 def _token(spec, _app_factory, args):
@@ -137,7 +172,7 @@ def _token(spec, _app_factory, args):
 
     settings = load_settings(spec.name)
     print(issue_token(settings, args.user, args.roles or ["rep"], team=args.team, region=args.region,
-                      hours=args.hours))
+                      hours=args.hours, audience=args.audience))
 
 
 COMMANDS = {"api": _api, "worker": _worker, "relay": _relay, "migrate": _migrate, "dlq": _dlq, "token": _token}

@@ -31,13 +31,17 @@ class Settings:
     company_currency: str = "CNY"
     company_timezone: str = "Asia/Shanghai"
     max_content_length: int = 5 * 1024 * 1024
-    prefetch: int = 10
+    prefetch: int = 100
+    batch_size: int = 50
+    batch_wait_seconds: float = 0.005
+    max_message_bytes: int = 1024 * 1024
     max_attempts: int = 5
     retry_base_seconds: float = 1.0
     delivery_limit: int = 20
     confirm_timeout: float = 5.0
     relay_batch_size: int = 200
     relay_poll_seconds: float = 0.2
+    relay_listen_seconds: float = 2.0
     public_rate_limit: str = "30/minute"
     rate_limit_storage: str = "memory://"
     trusted_proxy_hops: int = 0
@@ -64,9 +68,19 @@ class Settings:
             raise ConfigError("JWT_SECRET is required in production")
         return DEV_JWT_SECRET
 
+    @property
+    def expected_audience(self) -> str:
+        """The ``aud`` a token must name to be accepted here: the configured audience,
+        else the service's own name — a token minted for one service opens no other."""
+        return self.jwt_audience or self.service
+
     def with_overrides(self, **changes) -> "Settings":
         values = {**self.__dict__, **changes}
         return Settings(**values)
+
+
+# Development tokens name every service of the product unless told otherwise.
+PRODUCT_AUDIENCES = ("leads", "deals", "orders", "service-desk", "kpi")
 
 
 def _service_env(service: str, name: str) -> str | None:
@@ -97,17 +111,21 @@ def load_settings(service: str, **overrides) -> Settings:
         jwt_secret=os.environ.get("JWT_SECRET") or None,
         jwt_jwks_url=os.environ.get("JWT_JWKS_URL") or None,
         jwt_algorithm=os.environ.get("JWT_ALGORITHM", "HS256"),
-        jwt_audience=os.environ.get("JWT_AUDIENCE") or None,
+        jwt_audience=_service_env(service, "JWT_AUDIENCE") or None,
         company_currency=os.environ.get("COMPANY_CURRENCY", "CNY"),
         company_timezone=os.environ.get("COMPANY_TIMEZONE", "Asia/Shanghai"),
         max_content_length=_number("MAX_CONTENT_LENGTH", 5 * 1024 * 1024, int),
-        prefetch=_number("CONSUMER_PREFETCH", 10, int),
+        prefetch=_number("CONSUMER_PREFETCH", 100, int),
+        batch_size=max(1, _number("CONSUMER_BATCH_SIZE", 50, int)),
+        batch_wait_seconds=_number("CONSUMER_BATCH_WAIT_SECONDS", 0.005),
+        max_message_bytes=_number("CONSUMER_MAX_MESSAGE_BYTES", 1024 * 1024, int),
         max_attempts=_number("CONSUMER_MAX_ATTEMPTS", 5, int),
         retry_base_seconds=_number("CONSUMER_RETRY_BASE_SECONDS", 1.0),
         delivery_limit=_number("QUEUE_DELIVERY_LIMIT", 20, int),
         confirm_timeout=_number("PUBLISH_CONFIRM_TIMEOUT", 5.0),
         relay_batch_size=_number("RELAY_BATCH_SIZE", 200, int),
         relay_poll_seconds=_number("RELAY_POLL_SECONDS", 0.2),
+        relay_listen_seconds=_number("RELAY_LISTEN_SECONDS", 2.0),
         public_rate_limit=os.environ.get("PUBLIC_RATE_LIMIT", "30/minute"),
         rate_limit_storage=os.environ.get("RATE_LIMIT_STORAGE_URI", "memory://"),
         trusted_proxy_hops=_number("TRUSTED_PROXY_HOPS", 0, int),

@@ -1,10 +1,24 @@
-"""Alembic, per service: each service keeps its migrations inside its package."""
+"""Alembic, per service: each service keeps its migrations inside its package.
+
+Before migrating, the database is checked (and on request created), so a
+missing database or an unreachable server is one clear sentence, not a
+SQLAlchemy traceback.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import create_engine, pool, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from salesloop.db import make_engine
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The service's database cannot be reached or does not exist."""
 
 
 def alembic_config(migrations: Path, database_url: str) -> Config:
@@ -18,12 +32,76 @@ def upgrade(migrations: Path, database_url: str, revision: str = "head") -> None
     command.upgrade(alembic_config(migrations, database_url), revision)
 
 
+def prepare_database(database_url: str, *, create: bool = False) -> bool:
+    """Check the database answers; with ``create``, make a missing one. True if created."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        return False
+    try:
+        _ping(database_url)
+        return False
+    except OperationalError as exc:
+        if not _missing(url):
+            raise DatabaseUnavailable(f"cannot reach the database server at {_where(url)}: "
+                                      f"{_first_line(exc)}") from None
+        if not create:
+            raise DatabaseUnavailable(f"database {url.database!r} does not exist on {_where(url)}; "
+                                      "create it, or run `make db` (migrate --create-database)") from None
+    _create(url)
+    return True
+
+
+def _ping(database_url: str) -> None:
+    engine = create_engine(database_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    finally:
+        engine.dispose()
+
+
+def _create(url) -> None:
+    # CREATE DATABASE cannot run in a transaction, and needs a database to connect to.
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
+    quoted = '"' + url.database.replace('"', '""') + '"'
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {quoted}"))
+    except OperationalError as exc:
+        raise DatabaseUnavailable(f"cannot create database {url.database!r} on {_where(url)}: "
+                                  f"{_first_line(exc)}") from None
+    finally:
+        admin.dispose()
+
+
+def _missing(url) -> bool:
+    """Whether the server answers but has no such database (a failed connect says neither)."""
+    admin = create_engine(url.set(database="postgres"), poolclass=pool.NullPool)
+    try:
+        with admin.connect() as connection:
+            found = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                       {"name": url.database}).first()
+        return found is None
+    except OperationalError:
+        return False
+    finally:
+        admin.dispose()
+
+
+def _where(url) -> str:
+    return f"{url.host or 'localhost'}:{url.port or 5432}"
+
+
+def _first_line(exc: Exception) -> str:
+    message = str(getattr(exc, "orig", None) or exc).strip()
+    return message.splitlines()[0] if message else type(exc).__name__
+
+
 def run_env(target_metadata) -> None:
     """The body of every service's migrations/env.py."""
     from alembic import context
-    from sqlalchemy import pool
-
-    from salesloop.db import make_engine
 
     config = context.config
     url = config.get_main_option("sqlalchemy.url")

@@ -10,14 +10,17 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from types import ModuleType
+from typing import Any, Callable, Mapping
 
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from sqlalchemy import MetaData
 
 from salesloop.config import Settings, load_settings
 from salesloop.db import Database
 from salesloop.messaging.bus import Bus
 from salesloop.messaging.catalog import EventCatalog, Subscriptions
+from salesloop.messaging.health import Heartbeat
 from salesloop.messaging.processor import EventProcessor
 from salesloop.messaging.relay import Relay
 from salesloop.messaging.worker import Sweep, Worker
@@ -25,6 +28,15 @@ from salesloop.uow import UnitOfWork
 
 
 READINESS_TTL_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    """None where the broker (or the embedded transport) cannot tell."""
+
+    ready: int | None = None
+    consumers: int | None = None
+    dead_letters: int | None = None
 
 
 @dataclass
@@ -41,6 +53,28 @@ class ServiceSpec:
     migrations: Path | None = None
     port: int = 8000
     description: str = ""
+    # The service's own settings (``<SERVICE>_*``), read once at app start so a bad
+    # value fails the start, not a request; views find it in app.extensions[package].
+    load_config: Callable[[Settings], Any] | None = None
+    # Richer answers for a few domain errors than DOMAIN_ERRORS' status alone.
+    error_handlers: Mapping[type, Callable] = field(default_factory=dict)
+
+    @classmethod
+    def assemble(cls, *, name: str, title: str, description: str, port: int, models: ModuleType,
+                 events: ModuleType, api: ModuleType, handlers: ModuleType, config: ModuleType | None = None,
+                 error_handlers: Mapping[type, Callable] | None = None) -> "ServiceSpec":
+        """A spec from the service's modules, laid out as every service is.
+
+        models.metadata, events.catalog, api.blueprints, api.DOMAIN_ERRORS,
+        handlers.subscriptions, handlers.sweeps, config.load_config; the
+        migrations folder sits beside models.py.
+        """
+        return cls(name=name, package=models.__name__.rpartition(".")[0], title=title, description=description,
+                   metadata=models.metadata, catalog=events.catalog, blueprints=api.blueprints,
+                   subscriptions=handlers.subscriptions, sweeps=handlers.sweeps,
+                   domain_errors=dict(api.DOMAIN_ERRORS), migrations=Path(models.__file__).parent / "migrations",
+                   port=port, load_config=config.load_config if config else None,
+                   error_handlers=dict(error_handlers or {}))
 
 
 class Runtime:
@@ -54,7 +88,7 @@ class Runtime:
         self.catalog = spec.catalog()
         self._subscriptions = None
         self._readiness = None
-        self._dlq_depth = (0.0, None)
+        self._queue_stats: tuple[float, QueueStats | None] = (0.0, None)
 
     @property
     def subscriptions(self) -> Subscriptions:
@@ -66,14 +100,14 @@ class Runtime:
         return UnitOfWork(self.database.session(writes=writes), self.catalog, self.spec.metadata, self.settings)
 
     def processor(self) -> EventProcessor:
-        return EventProcessor(self.subscriptions, self.uow)
+        return EventProcessor(self.subscriptions, self.uow, max_body_bytes=self.settings.max_message_bytes)
 
-    def worker(self, metrics=None) -> Worker:
+    def worker(self, metrics=None, heartbeat: Heartbeat | None = None) -> Worker:
         return Worker(self.bus, self.processor(), self.subscriptions.bindings, self.settings,
-                      sweeps=self.spec.sweeps(self), uow_factory=self.uow, metrics=metrics)
+                      sweeps=self.spec.sweeps(self), uow_factory=self.uow, metrics=metrics, heartbeat=heartbeat)
 
-    def relay(self) -> Relay:
-        return Relay(self.database, self.bus, self.spec.metadata, self.settings)
+    def relay(self, heartbeat: Heartbeat | None = None) -> Relay:
+        return Relay(self.database, self.bus, self.spec.metadata, self.settings, heartbeat=heartbeat)
 
     def create_schema(self) -> None:
         """For tests on a throwaway database; real databases use the migrations."""
@@ -85,8 +119,10 @@ class Runtime:
         # a way to open broker connections at will.
         now = time.monotonic()
         if self._readiness is None or now - self._readiness[0] > READINESS_TTL_SECONDS:
-            self._readiness = (now, {"database": self._check(self.database.ping),
-                                     "broker": self._check(self._ping_broker)})
+            # A probe every few seconds is no one's trace: no connect/SELECT 1 spans from it.
+            with suppress_instrumentation():
+                self._readiness = (now, {"database": self._check(self.database.ping),
+                                         "broker": self._check(self._ping_broker)})
         return self._readiness[1]
 
     def _ping_broker(self) -> None:
@@ -101,23 +137,28 @@ class Runtime:
         except Exception as exc:
             return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
 
-    def dead_letter_depth(self) -> int | None:
+    def queue_stats(self) -> QueueStats:
+        """The service's queue and dead-letter queue as the broker sees them (cached briefly)."""
         if not self.bus.is_amqp:
-            return None
-        checked_at, depth = self._dlq_depth
-        if time.monotonic() - checked_at < READINESS_TTL_SECONDS:
-            return depth
-        depth = self._read_dead_letter_depth()
-        self._dlq_depth = (time.monotonic(), depth)
-        return depth
+            return QueueStats()
+        checked_at, stats = self._queue_stats
+        if stats is None or time.monotonic() - checked_at >= READINESS_TTL_SECONDS:
+            stats = self._read_queue_stats()
+            self._queue_stats = (time.monotonic(), stats)
+        return stats
 
-    def _read_dead_letter_depth(self) -> int | None:
+    def dead_letter_depth(self) -> int | None:
+        return self.queue_stats().dead_letters
+
+    def _read_queue_stats(self) -> QueueStats:
         try:
-            with self.bus.connect() as connection:
+            with suppress_instrumentation(), self.bus.connect() as connection:
                 connection.ensure_connection(max_retries=1, timeout=2)
-                return self.bus.queue_depth(connection, self.bus.dead_letter_queue_name)
+                ready, consumers = self.bus.queue_stats(connection, self.bus.queue_name) or (None, None)
+                parked = self.bus.queue_stats(connection, self.bus.dead_letter_queue_name)
+                return QueueStats(ready, consumers, parked[0] if parked else None)
         except Exception:
-            return None
+            return QueueStats()
 
 
 def run_until_stopped(target: Callable[[threading.Event], None]) -> None:

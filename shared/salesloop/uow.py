@@ -6,16 +6,18 @@ events they publish commit together (the transactional outbox) or not at all.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
 from opentelemetry import propagate
-from sqlalchemy import MetaData, insert
+from sqlalchemy import MetaData, insert, text
 from sqlalchemy.orm import Session
 
 from salesloop.messaging.catalog import EventCatalog
 from salesloop.messaging.envelope import Envelope
 from salesloop.messaging.tables import AUDIT, INBOX, OUTBOX
+from salesloop.messaging.wakeup import CHANNEL as OUTBOX_CHANNEL
 
 
 def utcnow() -> datetime:
@@ -29,11 +31,24 @@ class UnitOfWork:
         self.metadata = metadata
         self.settings = settings
         self.published: list[Envelope] = []
+        self._emitted: list[Any] = []
+        self._deferred: dict[str, Any] = {}
+        self._outbox_rows: list[dict[str, Any]] = []
 
     def _table(self, name: str):
         return self.metadata.tables[name]
 
     # -- events -----------------------------------------------------------
+    def emit(self, *domain_events: Any) -> None:
+        """Collect domain events; at commit each becomes its integration events in the outbox."""
+        self._emitted.extend(domain_events)
+
+    def publish_emitted(self) -> list[Envelope]:
+        """Write the collected domain events to the outbox now (commit does it too)."""
+        pending, self._emitted = self._emitted, []
+        return [self.publish(out.type, out.data, subject=out.subject, time=out.time)
+                for event in pending for out in self.catalog.translate(event)]
+
     def publish(self, event_type: str, data: dict[str, Any], *, subject: str | None = None,
                 time: datetime | None = None) -> Envelope:
         """Write the event to the outbox inside this transaction."""
@@ -48,19 +63,25 @@ class UnitOfWork:
         )
         carrier: dict[str, str] = {}
         propagate.inject(carrier)  # the relay continues this trace when it publishes
-        self.session.execute(
-            insert(self._table(OUTBOX)).values(
-                event_id=envelope.id,
-                event_type=event_type,
-                subject=envelope.subject,
-                envelope=envelope.to_json(),
-                trace_headers=json.dumps(carrier),
-                created_at=utcnow(),
-                attempts=0,
-            )
-        )
+        # Written at commit, all rows in one statement: an insert per event would
+        # cost a round trip each and flush the session early every time.
+        self._outbox_rows.append({
+            "event_id": envelope.id, "event_type": event_type, "subject": envelope.subject,
+            "envelope": envelope.to_json(), "trace_headers": json.dumps(carrier), "created_at": utcnow(),
+            "attempts": 0,
+        })
         self.published.append(envelope)
         return envelope
+
+    def write_outbox(self) -> None:
+        """Insert the events published so far (commit does it too)."""
+        rows, self._outbox_rows = self._outbox_rows, []
+        if not rows:
+            return
+        self.session.execute(insert(self._table(OUTBOX)), rows)
+        if self.session.get_bind().dialect.name == "postgresql":
+            # Delivered at commit: an idle relay wakes now instead of at its next poll.
+            self.session.execute(text(f"SELECT pg_notify('{OUTBOX_CHANNEL}', '')"))
 
     # -- inbox ------------------------------------------------------------
     def already_processed(self, event_id: str) -> bool:
@@ -70,15 +91,27 @@ class UnitOfWork:
         ).first()
         return found is not None
 
-    def mark_processed(self, envelope: Envelope) -> None:
-        self.session.execute(
-            insert(self._table(INBOX)).values(
-                event_id=envelope.id,
-                event_type=envelope.type,
-                source=envelope.source[:200],
-                processed_at=utcnow(),
-            )
+    def processed_among(self, event_ids: list[str]) -> set[str]:
+        """Which of these event ids the inbox already holds (one query for a batch)."""
+        if not event_ids:
+            return set()
+        inbox = self._table(INBOX)
+        rows = self.session.execute(
+            inbox.select().with_only_columns(inbox.c.event_id).where(inbox.c.event_id.in_(set(event_ids)))
         )
+        return {row.event_id for row in rows}
+
+    def mark_processed(self, envelope: Envelope) -> None:
+        self.mark_all_processed([envelope])
+
+    def mark_all_processed(self, envelopes: list[Envelope]) -> None:
+        if not envelopes:
+            return
+        now = utcnow()
+        self.session.execute(insert(self._table(INBOX)), [
+            {"event_id": envelope.id, "event_type": envelope.type, "source": envelope.source[:200],
+             "processed_at": now}
+            for envelope in envelopes])
 
     # -- audit ------------------------------------------------------------
     def audit(self, action: str, resource: str, *, actor=None, roles=(), status=None,
@@ -91,6 +124,19 @@ class UnitOfWork:
             )
         )
 
+    # -- writes gathered over the transaction ---------------------------------
+    def deferred(self, key: str, create: Callable[[], Any]) -> Any:
+        """One collector per transaction, created on first use and flushed just
+        before commit: what many handlers of a batch add up is written once."""
+        if key not in self._deferred:
+            self._deferred[key] = create()
+        return self._deferred[key]
+
+    def flush_deferred(self) -> None:
+        pending, self._deferred = self._deferred, {}
+        for collector in pending.values():
+            collector.flush()
+
     # -- transaction --------------------------------------------------------
     def add(self, obj) -> None:
         self.session.add(obj)
@@ -99,11 +145,17 @@ class UnitOfWork:
         self.session.flush()
 
     def commit(self) -> None:
+        self.flush_deferred()
+        self.publish_emitted()
+        self.write_outbox()
         self.session.commit()
 
     def rollback(self) -> None:
         self.session.rollback()
         self.published.clear()
+        self._outbox_rows.clear()
+        self._emitted.clear()
+        self._deferred.clear()
 
     def close(self) -> None:
         self.session.close()

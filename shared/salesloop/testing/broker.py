@@ -22,11 +22,10 @@ def publish_outbox(runtime, rounds: int = 20) -> int:
     """Run the relay until its outbox has nothing left it can publish now."""
     relay = runtime.relay()
     total = 0
-    with runtime.bus.connect(confirm=True) as connection:
-        runtime.bus.declare_exchange(connection)
-        producer = relay.producer(connection)
+    with relay.connect() as connection:
+        outlet = relay.outlet(connection)
         for _ in range(rounds):
-            sent = relay.relay_once(producer)
+            sent = relay.relay_once(outlet)
             total += sent
             if sent == 0:
                 break

@@ -43,7 +43,9 @@ class ServiceHarness:
     # -- HTTP -------------------------------------------------------------------------
     def token(self, role: str = "rep", user: str = "u-1", *, team: str | None = "team-1",
               region: str | None = "east", roles: list[str] | None = None) -> str:
-        return issue_token(self.settings, user, roles or [role], team=team, region=region)
+        # For this service alone: a test that passes shows the service accepts its own audience.
+        return issue_token(self.settings, user, roles or [role], team=team, region=region,
+                           audience=self.settings.expected_audience)
 
     def headers(self, role: str = "rep", user: str = "u-1", **claims) -> dict:
         return {"Authorization": f"Bearer {self.token(role, user, **claims)}"}

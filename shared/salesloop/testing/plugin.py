@@ -1,12 +1,28 @@
 """pytest plugin (entry point ``salesloop``): fixtures every service's tests get."""
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
 
 from salesloop.testing.harness import ServiceHarness
-from salesloop.testing.servers import resolve_postgres, resolve_rabbitmq, throwaway_database
+from salesloop.testing.servers import (
+    drop_schemas,
+    resolve_postgres,
+    resolve_rabbitmq,
+    throwaway_database,
+    throwaway_schema,
+)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--harness-database", choices=("sqlite", "postgresql"),
+        default=os.environ.get("SALESLOOP_HARNESS_DATABASE", "sqlite"),
+        help="where service_harness puts a service's tables by default: a SQLite file, or a schema of "
+             "its own in the real PostgreSQL (production's database; make test runs the API and handler "
+             "tests on both)")
 
 
 def pytest_configure(config):
@@ -38,19 +54,30 @@ def bus_namespace() -> str:
 
 
 @pytest.fixture
-def service_harness(tmp_path):
-    """Build a ServiceHarness; defaults to a SQLite file and an in-memory bus."""
+def service_harness(request, tmp_path):
+    """Build a ServiceHarness; defaults to a SQLite file (or, with --harness-database
+    postgresql, a throwaway schema in the real PostgreSQL) and an in-memory bus."""
     made: list[ServiceHarness] = []
+    schemas: list[str] = []
+    on_postgres = request.config.getoption("--harness-database") == "postgresql"
+
+    def default_url(spec) -> str:
+        if not on_postgres:
+            return f"sqlite:///{tmp_path / (spec.package + str(len(made)) + '.sqlite3')}"
+        schema = f"h_{uuid.uuid4().hex[:12]}"
+        schemas.append(schema)
+        return throwaway_schema(request.getfixturevalue("postgres_server"), schema)
 
     def build(spec, app_factory, *, database_url: str | None = None, **kwargs) -> ServiceHarness:
-        url = database_url or f"sqlite:///{tmp_path / (spec.package + str(len(made)) + '.sqlite3')}"
-        harness = ServiceHarness(spec, app_factory, database_url=url, **kwargs)
+        harness = ServiceHarness(spec, app_factory, database_url=database_url or default_url(spec), **kwargs)
         made.append(harness)
         return harness
 
     yield build
     for harness in made:
         harness.close()
+    if schemas:
+        drop_schemas(request.getfixturevalue("postgres_server"), schemas)
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ observability, per-request unit of work, audit of writes and rate limits."""
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
 from flask import Flask, g, request
 from flask_limiter import Limiter
@@ -11,8 +12,13 @@ from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 from opentelemetry.instrumentation.flask import FlaskInstrumentor
 
+from salesloop.service import Runtime, ServiceSpec
+from salesloop.telemetry import setup_tracing
 from salesloop.web.auth import TokenVerifier, authenticate_request
+from salesloop.web.conflicts import install_conflict_handlers
+from salesloop.web.docs import docs
 from salesloop.web.errors import install_error_handlers
+from salesloop.web.guards import install_guards
 from salesloop.web.observability import install_observability
 
 log = logging.getLogger(__name__)
@@ -62,6 +68,25 @@ def uow():
     return g.uow
 
 
+def app_factory(spec_factory: Callable[[], ServiceSpec]) -> Callable[..., Flask]:
+    """A service's ``create_app(runtime=None)`` (gunicorn: ``<package>.app:create_app()``)."""
+
+    def create_app(runtime: Runtime | None = None) -> Flask:
+        spec = spec_factory()
+        setup_tracing(spec.name)
+        runtime = runtime or Runtime(spec)
+        app = create_service_app(runtime, spec.blueprints(), title=spec.title, description=spec.description,
+                                 domain_errors=spec.domain_errors)
+        # Registered after the generic domain handlers, so these richer answers replace them.
+        for error, handler in spec.error_handlers.items():
+            app.register_error_handler(error, handler)
+        if spec.load_config is not None:
+            app.extensions[spec.package] = spec.load_config(runtime.settings)
+        return app
+
+    return create_app
+
+
 def create_service_app(runtime, blueprints, *, title: str, version: str = "1.0.0",
                        description: str = "", domain_errors: dict | None = None) -> Flask:
     settings = runtime.settings
@@ -92,7 +117,10 @@ def create_service_app(runtime, blueprints, *, title: str, version: str = "1.0.0
     api = Api(app)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
+    app.register_blueprint(docs)  # a plain Flask blueprint: the docs are not part of the OpenAPI document
+    install_conflict_handlers(app)  # before the domain errors: a service may map IntegrityError itself
     install_error_handlers(app, domain_errors)  # after Api: ours replace smorest's JSON errors
+    install_guards(app)
     install_observability(app, runtime)
     app.before_request(authenticate_request)
     app.after_request(_audit_writes)

@@ -14,6 +14,7 @@ import jwt
 from flask import current_app, g, request
 from sqlalchemy import false, true
 
+from salesloop.config import PRODUCT_AUDIENCES
 from salesloop.web.errors import Problem
 
 ROLES = ("rep", "cs_agent", "ops", "supervisor", "manager", "director", "admin")
@@ -64,7 +65,7 @@ class TokenVerifier:
         algorithm = "RS256" if self.settings.jwt_jwks_url else self.settings.jwt_algorithm
         claims = jwt.decode(
             token, self._key(token), algorithms=[algorithm],
-            audience=self.settings.jwt_audience, options={"require": ["sub", "exp"]},
+            audience=self.settings.expected_audience, options={"require": ["sub", "exp", "aud"]},
         )
         roles = claims.get("roles") or []
         if isinstance(roles, str):
@@ -74,15 +75,18 @@ class TokenVerifier:
 
 
 def issue_token(settings, user: str, roles: list[str], *, team=None, region=None, name=None,
-                hours: float = 12) -> str:
-    """A development token signed with the HS256 secret (``make token``)."""
+                hours: float = 12, audience: str | list[str] | None = None) -> str:
+    """A development token signed with the HS256 secret (``make token``), for the
+    named audiences — by default every service of the product (and the configured
+    audience, if any)."""
     now = datetime.now(timezone.utc)
     claims = {"sub": user, "roles": roles, "iat": now, "exp": now + timedelta(hours=hours)}
     for key, value in (("team", team), ("region", region), ("name", name)):
         if value:
             claims[key] = value
-    if settings.jwt_audience:
-        claims["aud"] = settings.jwt_audience
+    if audience is None:
+        audience = [*PRODUCT_AUDIENCES, *([settings.jwt_audience] if settings.jwt_audience else [])]
+    claims["aud"] = [audience] if isinstance(audience, str) else list(dict.fromkeys(audience))
     return jwt.encode(claims, settings.signing_key, algorithm="HS256")
 
 

@@ -90,9 +90,6 @@ def install_error_handlers(app: Flask, domain_errors: dict[type, int] | None = N
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(Problem, _handle_problem)
     app.register_error_handler(ValidationError, _handle_validation)
-    from salesloop.web.conflicts import install_conflict_handlers
-
-    install_conflict_handlers(app)
     for error_type, status in (domain_errors or {}).items():
         app.register_error_handler(error_type, _domain_handler(status))
     app.register_error_handler(Exception, _handle_unexpected)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from datetime import datetime, timezone
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -25,23 +26,48 @@ class MessagingCollector:
         self.runtime = runtime
 
     def collect(self):
+        service = self.runtime.settings.service
+        yield from self._outbox(service)
+        yield from self._queues(service)
+
+    def _outbox(self, service: str):
         backlog = GaugeMetricFamily("salesloop_outbox_backlog", "Outbox rows not yet published",
                                     labels=["service"])
-        dlq = GaugeMetricFamily("salesloop_dead_letter_depth", "Messages parked in the dead-letter queue",
-                                labels=["service"])
-        service = self.runtime.settings.service
+        oldest = GaugeMetricFamily("salesloop_outbox_oldest_unsent_age_seconds",
+                                   "Age of the oldest outbox row not yet published (0 when none)",
+                                   labels=["service"])
         try:
             outbox = self.runtime.spec.metadata.tables[OUTBOX]
+            unsent = outbox.c.sent_at.is_(None)
             with self.runtime.database.session() as session:
-                count = session.execute(select(func.count()).where(outbox.c.sent_at.is_(None))).scalar()
+                count, first = session.execute(select(func.count(), func.min(outbox.c.created_at))
+                                               .where(unsent)).one()
             backlog.add_metric([service], count)
-        except Exception:
+            oldest.add_metric([service], _age_seconds(first))
+        except Exception:  # a scrape must answer even while the database is down
             pass
-        depth = self.runtime.dead_letter_depth()
-        if depth is not None:
-            dlq.add_metric([service], depth)
         yield backlog
-        yield dlq
+        yield oldest
+
+    def _queues(self, service: str):
+        stats = self.runtime.queue_stats()
+        for name, help_text, value in (
+            ("salesloop_dead_letter_depth", "Messages parked in the dead-letter queue", stats.dead_letters),
+            ("salesloop_queue_depth", "Messages ready in the service's queue", stats.ready),
+            ("salesloop_queue_consumers", "Consumers attached to the service's queue", stats.consumers),
+        ):
+            family = GaugeMetricFamily(name, help_text, labels=["service"])
+            if value is not None:
+                family.add_metric([service], value)
+            yield family
+
+
+def _age_seconds(moment: datetime | None) -> float:
+    if moment is None:
+        return 0.0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return max(0.0, (datetime.now(timezone.utc) - moment).total_seconds())
 
 
 def install_observability(app: Flask, runtime) -> None:

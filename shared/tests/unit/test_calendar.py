@@ -283,3 +283,36 @@ class TestConfiguration:
         period = WorkingPeriod.parse("22:00", "24:00")
         assert period.duration == hours(2)
         assert str(period) == "22:00-24:00"
+
+
+# -- public holidays from chinesecalendar -------------------------------------------------
+CN_OFFICE = {"timezone": "Asia/Shanghai", "hours": ["09:00", "18:00"], "public_holidays": "CN"}
+
+
+def test_the_2025_and_2026_make_up_workdays_are_working_days():
+    calendar = BusinessCalendar.from_dict(CN_OFFICE)
+    make_up = ["2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11",
+               "2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"]
+    for day in make_up:
+        assert calendar.is_working_day(date.fromisoformat(day)), day
+    assert not calendar.is_working_day(date(2026, 2, 21))  # an ordinary Saturday stays off
+
+
+def test_the_2025_and_2026_public_holidays_are_days_off():
+    calendar = BusinessCalendar.from_dict(CN_OFFICE)
+    for day in ["2025-01-29", "2025-05-05", "2025-10-08", "2026-01-02", "2026-02-17", "2026-10-07"]:
+        assert not calendar.is_working_day(date.fromisoformat(day)), day
+    assert calendar.is_working_day(date(2026, 10, 9))  # the Friday after National Day
+
+
+def test_company_days_override_the_public_ones():
+    calendar = BusinessCalendar.from_dict({**CN_OFFICE, "extra_working_days": ["2026-10-07"],
+                                           "holidays": ["2026-10-10", "2026-12-24"]})
+    assert calendar.is_working_day(date(2026, 10, 7))       # the company works on a public holiday
+    assert not calendar.is_working_day(date(2026, 10, 10))  # and skips a make-up Saturday
+    assert not calendar.is_working_day(date(2026, 12, 24))  # its own day off
+
+
+def test_an_unknown_country_is_refused():
+    with pytest.raises(CalendarError, match="no public holiday source"):
+        BusinessCalendar.from_dict({**CN_OFFICE, "public_holidays": "XX"})

@@ -100,3 +100,30 @@ def test_the_request_id_is_echoed_and_in_problems(alpha):
     response = alpha.get("/nowhere", headers={"X-Request-ID": "req-123"})
     assert response.headers["X-Request-ID"] == "req-123"
     assert response.json["request_id"] == "req-123"
+
+
+def test_a_token_for_another_service_or_for_none_is_a_401(alpha):
+    from salesloop.web.auth import issue_token
+
+    elsewhere = issue_token(alpha.settings, "u-1", ["admin"], audience="orders")
+    assert_problem(alpha.post("/notes", json={"text": "x"}, headers={"Authorization": f"Bearer {elsewhere}"},
+                              role=None), 401)
+    nameless = jwt.encode({"sub": "u-1", "roles": ["admin"], "exp": 9999999999}, alpha.settings.signing_key,
+                          algorithm="HS256")
+    assert_problem(alpha.post("/notes", json={"text": "x"}, headers={"Authorization": f"Bearer {nameless}"},
+                              role=None), 401)
+    assert_nothing_written(alpha)
+    own = issue_token(alpha.settings, "u-1", ["admin"], audience=alpha.settings.expected_audience)
+    assert alpha.post("/notes", json={"text": "x"}, headers={"Authorization": f"Bearer {own}"},
+                      role=None).status_code == 201
+
+
+def test_a_service_reads_its_own_audience_first(monkeypatch):
+    from salesloop.config import load_settings
+
+    monkeypatch.setenv("JWT_AUDIENCE", "acme-sales")
+    monkeypatch.setenv("ORDERS_JWT_AUDIENCE", "acme-orders")
+    assert load_settings("orders").expected_audience == "acme-orders"
+    assert load_settings("leads").expected_audience == "acme-sales"
+    monkeypatch.delenv("JWT_AUDIENCE")
+    assert load_settings("leads").expected_audience == "leads"
