@@ -1,25 +1,32 @@
-"""What the Deals API reads and writes (marshmallow).
+"""What the Deals API reads and writes (marshmallow), and the rows shaped for the
+output schemas, with personal data masked as the caller's role requires.
 
 Input schemas reject unknown fields (marshmallow's default RAISE) and say what
 is wrong field by field; decimals travel as strings, never floats.
 """
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from salesloop.web.auth import Principal, can_see_personal_data, mask_email, mask_phone
+from salesloop.web.fields import PageOf, page_args
 from webargs.fields import DelimitedList
 
-from deals.domain import FORECAST_DIMENSIONS, OPEN_STAGES, Side
+from deals.domain import FORECAST_DIMENSIONS, OPEN_STAGES, Forecast, Side, Stage
 from deals.domain.contracts import ContractStatus
 from deals.domain.money import round_money
 from deals.domain.quotes import QuoteStatus
 from deals.domain.stages import ALL_STAGES
+from deals.models import ContractRow, CustomerRow, DealRow, MinutesRow, ProposalRow
+from deals.repository import followup_priority, priced_items, totals_of
 
 OPEN_STAGE_NAMES = [stage.value for stage in OPEN_STAGES]
 STAGE_NAMES = [stage.value for stage in ALL_STAGES]
 MOVE_TARGETS = [*OPEN_STAGE_NAMES, "lost"]  # won only by signing a contract
 MAX_AMOUNT = Decimal(10**12)
+ListArgs = page_args(10, 100)  # the sizes flask-smorest's pagination had
 
 
 # -- fields ---------------------------------------------------------------------------------
@@ -182,7 +189,7 @@ DEAL_SORTS = ["opened_at", "updated_at", "expected_close_date", "amount", "proba
               "customer_name", "stage"]
 
 
-class DealQuery(Schema):
+class DealQuery(ListArgs):
     stage = DelimitedList(fields.String(validate=validate.OneOf(STAGE_NAMES)))
     grade = DelimitedList(fields.String(validate=validate.OneOf(["A", "B", "C"])))
     status = fields.String(validate=validate.OneOf(["open", "closed"]))
@@ -401,7 +408,7 @@ class ContractOut(Schema):
     history = fields.List(fields.Nested(ContractChangeOut))
 
 
-class ContractQuery(Schema):
+class ContractQuery(ListArgs):
     status = DelimitedList(fields.String(validate=validate.OneOf([s.value for s in ContractStatus])))
     rep_id = fields.String()
     team = fields.String()
@@ -462,3 +469,92 @@ class ForecastOut(Schema):
     by_team = fields.List(fields.Nested(FigureOut))
     by_region = fields.List(fields.Nested(FigureOut))
     rates = fields.List(fields.Nested(RateUsedOut))
+
+
+DealPage = PageOf(DealOut)
+ContractPage = PageOf(ContractOut)
+
+
+# -- rows shaped for the output schemas ----------------------------------------------
+def deal_view(row: DealRow, now: datetime) -> dict:
+    values = {column: getattr(row, column) for column in (
+        "id", "lead_id", "title", "customer_id", "customer_name", "owner_rep_id", "team", "region", "stage",
+        "amount", "currency", "probability", "grade", "followup_due_at", "expected_close_date", "needs", "goals",
+        "competitors", "products", "spin", "source", "lost_reason", "lost_to", "contract_id", "opened_at",
+        "updated_at", "closed_at")}
+    return {
+        **values,
+        "is_open": Stage(row.stage).is_open,
+        "probability_overridden": row.probability_override is not None,
+        "followup_priority": followup_priority(row.grade),
+        "followup_overdue": row.followup_due_at is not None and row.followup_due_at < now,
+    }
+
+
+def deal_detail(row: DealRow, customer: CustomerRow | None, principal: Principal, now: datetime) -> tuple[dict, bool]:
+    """The deal with its history and customer; says whether unmasked personal data is in it."""
+    shown, unmasked = _customer(customer, principal, row.owner_rep_id)
+    history = [{"from_stage": c.from_stage, "to_stage": c.to_stage, "kind": c.kind, "changed_by": c.changed_by,
+                "changed_at": c.changed_at, "reason": c.reason, "competitor": c.competitor,
+                "probability": c.probability} for c in row.changes]
+    return {**deal_view(row, now), "customer": shown, "history": history}, unmasked
+
+
+def _customer(customer: CustomerRow | None, principal: Principal, owner: str) -> tuple[dict | None, bool]:
+    if customer is None:
+        return None, False
+    allowed = can_see_personal_data(principal, owner)
+    phone, email = customer.contact_phone, customer.contact_email
+    shown = {
+        "id": customer.id, "name": customer.name, "company": customer.company, "category": customer.category,
+        "abc_class": customer.abc_class, "contact_name": customer.contact_name,
+        "contact_phone": phone if allowed else mask_phone(phone),
+        "contact_email": email if allowed else mask_email(email), "masked": not allowed,
+    }
+    return shown, allowed and bool(phone or email)
+
+
+def proposal_view(row: ProposalRow) -> dict:
+    values = {column: getattr(row, column) for column in (
+        "id", "deal_id", "version", "status", "currency", "valid_until", "notes", "created_by", "created_at",
+        "sent_at", "decided_at", "rejection_reason")}
+    return {**values, "items": priced_items(row.items, row.currency), "totals": totals_of(row)}
+
+
+def contract_view(row: ContractRow) -> dict:
+    values = {column: getattr(row, column) for column in (
+        "id", "deal_id", "proposal_id", "quote_version", "customer_id", "owner_rep_id", "team", "region", "status",
+        "revision", "currency", "delivery_terms", "payment_terms", "delivery_date", "delivery_address",
+        "drafted_by", "drafted_at", "reviewed_by", "reviewed_at", "rejection_reason", "signed_at", "signatory",
+        "signatory_title", "company_currency", "fx_rate", "net_company", "gross_company")}
+    history = [{"from_status": c.from_status, "to_status": c.to_status, "changed_by": c.changed_by,
+                "changed_at": c.changed_at, "reason": c.reason} for c in row.changes]
+    return {**values, "items": priced_items(row.items, row.currency), "totals": totals_of(row), "history": history}
+
+
+def minutes_view(row: MinutesRow) -> dict:
+    steps = [{**step, "due": date.fromisoformat(step["due"]) if step.get("due") else None} for step in row.next_steps]
+    return {"id": row.id, "deal_id": row.deal_id, "subject": row.subject, "held_at": row.held_at,
+            "recorded_by": row.recorded_by, "recorded_at": row.recorded_at, "attendees": row.attendees,
+            "agreed_points": row.agreed_points, "open_points": row.open_points, "next_steps": steps,
+            "settled": not row.open_points}
+
+
+def forecast_view(result: Forecast, rates: list[dict]) -> dict:
+    currency = result.company_currency
+
+    def figures(dimension: str) -> list[dict]:
+        groups = result.groups.get(dimension, {})
+        return [{"key": key, "count": f.count, "amount": f.amount, "weighted": f.weighted, "currency": currency}
+                for key, f in groups.items()]
+
+    return {
+        "as_of": result.as_of, "currency": currency, "open_count": result.pipeline.count,
+        "unweighted_total": result.unweighted_total, "weighted_total": result.weighted_total,
+        "overdue": {"key": "overdue", "count": result.overdue.count, "amount": result.overdue.amount,
+                    "weighted": result.overdue.weighted, "currency": currency},
+        "by_stage": [{"stage": stage.value, "count": f.count, "amount": f.amount, "currency": currency}
+                     for stage, f in result.by_stage.items()],
+        "by_month": figures("month"), "by_rep": figures("rep"), "by_team": figures("team"),
+        "by_region": figures("region"), "rates": rates,
+    }

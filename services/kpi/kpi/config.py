@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Callable
+from collections.abc import Callable
 
 from salesloop.config import ConfigError
 
@@ -72,7 +72,7 @@ def load_config(settings) -> KpiConfig:
             target_grace_days=_number(settings, "KPI_TARGET_GRACE_DAYS", 1, int),
             public_url=(_lookup(settings, "KPI_PUBLIC_URL") or "").rstrip("/"),
         )
-        config.tz  # an unknown zone fails here, at start-up, not on the first event
+        _ = config.tz  # an unknown zone fails here, at start-up, not on the first event
     except DomainError as exc:
         raise ConfigError(str(exc)) from exc
     if config.abc_months < 1:

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
+from salesloop.messaging.catalog import EventCatalog, Outgoing
 
-from salesloop.messaging.catalog import EventCatalog
+from kpi.domain.abc import CustomerClassified as Classified
+from kpi.domain.reports import FORMATS
+from kpi.domain.reports import ReportReady as Ready
 
 CUSTOMER_CLASSIFIED = "kpi.customer.classified"
 REPORT_READY = "kpi.report.ready"
@@ -63,4 +66,27 @@ def catalog() -> EventCatalog:
     events.define(REPORT_READY, ReportReady,
                   "A day, week, month, quarter or year closed and its KPI report is ready (JSON and CSV).",
                   example=EXAMPLES[REPORT_READY])
+    events.translates(Classified)(customer_classified)
+    events.translates(Ready)(report_ready)
     return events
+
+
+# -- domain events to payloads -------------------------------------------------------------------
+def customer_classified(event: Classified) -> Outgoing:
+    thresholds = event.thresholds
+    return Outgoing(CUSTOMER_CLASSIFIED, {
+        "customer_id": event.customer_id, "abc_class": event.abc_class.value,
+        "previous_class": event.previous_class.value if event.previous_class else None,
+        "trailing_revenue": event.trailing_revenue, "currency": event.currency, "as_of": event.as_of,
+        "thresholds": {"a": thresholds.a_cumulative_percent, "b": thresholds.b_cumulative_percent},
+        "months": event.months,
+    }, subject=event.customer_id)
+
+
+def report_ready(event: Ready) -> Outgoing:
+    period = event.period
+    return Outgoing(REPORT_READY, {
+        "period_kind": period.kind.value, "period": period.label(), "generated_at": event.generated_at,
+        "formats": list(FORMATS), "url": event.url, "start": period.start, "end": period.end,
+        "timezone": event.timezone,
+    }, subject=period.label())

@@ -11,17 +11,16 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from marshmallow import ValidationError
-
 from salesloop.messaging.catalog import Subscriptions
 from salesloop.messaging.processor import PermanentFailure
 from salesloop.messaging.worker import Sweep
 
 from kpi.commands.classification import classify_if_due
+from kpi.commands.ingest import RecordEvent, record
 from kpi.commands.reports import close_periods
 from kpi.config import load_config
-from kpi.ingest import record
-from kpi.readers import READERS, AnyEvent
-from kpi.translate import UnreadableEvent
+from kpi.readers import READERS, AnyEvent, UnreadableEvent
+from kpi.repository import IngestBatch
 
 
 def check(event_type: str, data: dict) -> None:
@@ -40,9 +39,10 @@ def record_event(config):
         data = event.envelope.data
         check(event.type, data)
         try:
-            record(uow.session, config, event_id=event.id, event_type=event.type, data=data,
-                   occurred_at=event.occurred_at, source=event.envelope.source, subject=event.subject,
-                   recorded_at=datetime.now(timezone.utc))
+            batch = uow.deferred("kpi.ingest", lambda: IngestBatch(uow.session))
+            record(uow.session, config, RecordEvent(
+                event.id, event.type, data, occurred_at=event.occurred_at, source=event.envelope.source,
+                subject=event.subject, recorded_at=datetime.now(timezone.utc)), batch)
         except UnreadableEvent as exc:
             raise PermanentFailure(f"unreadable {event.type}: {exc}") from exc
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from salesloop.db import UtcDateTime as UTCDateTime  # aware UTC on every database
+from salesloop.messaging.tables import add_messaging_tables
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -31,9 +33,6 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-
-from salesloop.db import UtcDateTime as UTCDateTime  # aware UTC on every database
-from salesloop.messaging.tables import add_messaging_tables
 
 metadata = MetaData()
 add_messaging_tables(metadata)
@@ -219,9 +218,9 @@ class ScorecardRow(Base):
     team: Mapped[str | None] = mapped_column(REF)  # the subject's team and region when set (visibility)
     region: Mapped[str | None] = mapped_column(REF)
 
-    targets: Mapped[list["TargetRow"]] = relationship(
+    targets: Mapped[list[TargetRow]] = relationship(
         back_populates="scorecard", cascade="all, delete-orphan", order_by="TargetRow.id")
-    evaluations: Mapped[list["EvaluationRow"]] = relationship(
+    evaluations: Mapped[list[EvaluationRow]] = relationship(
         back_populates="scorecard", cascade="all, delete-orphan", order_by="EvaluationRow.id")
 
 
@@ -267,7 +266,7 @@ class CommissionPlanRow(Base):
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    assignments: Mapped[list["PlanAssignmentRow"]] = relationship(
+    assignments: Mapped[list[PlanAssignmentRow]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="PlanAssignmentRow.valid_from")
 
 

@@ -1,21 +1,24 @@
 """Marshmallow schemas of the KPI API: what comes in (unknown fields rejected,
 messages per field) and what goes out (decimals as strings)."""
+
 from __future__ import annotations
 
 from datetime import timezone
+from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from salesloop.web.fields import Id, Moment, PageOf, Text, page_args
 
+from kpi.domain.access import DIMENSIONS
 from kpi.domain.counter_metrics import CATALOG
 from kpi.domain.errors import InvalidPeriod
+from kpi.domain.metric_value import MetricValue
 from kpi.domain.periods import parse_period
-from kpi.reading import DIMENSIONS
 
 METRICS = [info.name for info in CATALOG]
 SOURCES = ["supervisor", "self", "customer", "peer"]
 BASES = ["revenue", "gross_profit"]
 PERCENT = validate.Range(min=0, max=100)
-NAME = validate.Length(min=1, max=64)
 
 
 def _period(value: str) -> None:
@@ -35,13 +38,17 @@ def money(**kwargs):
     return fields.Decimal(as_string=True, **kwargs)
 
 
+# Every list answers {items, page, page_size, total}; ten a page by default, at most a hundred.
+ListArgs = page_args(10, 100)
+
+
 # -- query strings ------------------------------------------------------------------------------------
 class SliceArgs(Schema):
-    rep = fields.String(validate=NAME)
-    team = fields.String(validate=NAME)
-    region = fields.String(validate=NAME)
-    product = fields.String(validate=NAME)
-    source = fields.String(validate=NAME)
+    rep = Id()
+    team = Id()
+    region = Id()
+    product = Id()
+    source = Id()
 
     @validates_schema
     def one_dimension(self, data, **_):
@@ -55,7 +62,7 @@ class MetricsQuery(SliceArgs):
     period = period_field()
 
 
-class BreakdownQuery(Schema):
+class BreakdownQuery(ListArgs):
     period = period_field()
     by = fields.String(required=True, validate=validate.OneOf(DIMENSIONS))
     metric = fields.String(required=True, validate=validate.OneOf(METRICS))
@@ -72,16 +79,16 @@ class ReportQuery(SliceArgs):
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
 
 
-class FactsQuery(Schema):
-    event_type = fields.String(validate=validate.Length(min=1, max=120))
-    rep_id = fields.String(validate=NAME)
-    customer_id = fields.String(validate=NAME)
-    lead_id = fields.String(validate=NAME)
-    deal_id = fields.String(validate=NAME)
-    order_id = fields.String(validate=NAME)
-    ticket_id = fields.String(validate=NAME)
-    since = fields.AwareDateTime(default_timezone=timezone.utc)
-    until = fields.AwareDateTime(default_timezone=timezone.utc)
+class FactsQuery(ListArgs):
+    event_type = Text(120)
+    rep_id = Id()
+    customer_id = Id()
+    lead_id = Id()
+    deal_id = Id()
+    order_id = Id()
+    ticket_id = Id()
+    since = Moment()
+    until = Moment()
     sort = fields.String(load_default="-occurred_at",
                          validate=validate.OneOf(["occurred_at", "-occurred_at", "recorded_at", "-recorded_at"]))
 
@@ -90,7 +97,11 @@ class PeriodQuery(Schema):
     period = period_field()
 
 
-class ClassesQuery(Schema):
+class PeriodListQuery(ListArgs):
+    period = period_field()
+
+
+class ClassesQuery(ListArgs):
     abc_class = fields.String(validate=validate.OneOf(["A", "B", "C"]))
     sort = fields.String(load_default="-trailing_revenue",
                          validate=validate.OneOf(["trailing_revenue", "-trailing_revenue", "customer_id",
@@ -123,7 +134,7 @@ class EvaluationIn(Schema):
     source = fields.String(required=True, validate=validate.OneOf(SOURCES))
     score = money(required=True, validate=PERCENT)
     comment = fields.String(validate=validate.Length(max=2000))
-    evaluator = fields.String(validate=NAME, metadata={"description": "the customer, for a customer evaluation"})
+    evaluator = Id(metadata={"description": "the customer, for a customer evaluation"})
 
 
 class TierIn(Schema):
@@ -144,7 +155,7 @@ class BonusIn(Schema):
 
 
 class PlanIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    name = Text(120, required=True)
     currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
     components = fields.List(fields.Nested(ComponentIn), load_default=list)
     bonuses = fields.List(fields.Nested(BonusIn), load_default=list)
@@ -152,7 +163,7 @@ class PlanIn(Schema):
 
 
 class AssignmentIn(Schema):
-    rep_id = fields.String(required=True, validate=NAME)
+    rep_id = Id(required=True)
     valid_from = fields.Date(required=True)
     valid_to = fields.Date(allow_none=True)
 
@@ -404,3 +415,61 @@ class ReportListOut(Schema):
     period = fields.String()
     generated_at = fields.DateTime()
     url = fields.String()
+
+
+# -- presenting domain results -----------------------------------------------------------------------
+# Domain results as JSON-ready dicts (decimals as strings, never floats).
+def decimal_text(value) -> str | None:
+    return None if value is None else format(value, "f") if isinstance(value, Decimal) else str(value)
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
+
+
+def metric_json(value: MetricValue) -> dict:
+    return {
+        "value": decimal_text(value.value),
+        "unit": value.unit,
+        "note": value.note or None,
+        "has_data": value.has_data,
+        "numerator": decimal_text(value.numerator),
+        "denominator": decimal_text(value.denominator),
+        "extra": {key: _plain(item) for key, item in value.extra.items()},
+    }
+
+
+def metrics_json(values: dict[str, MetricValue]) -> dict:
+    return {name: metric_json(value) for name, value in values.items()}
+
+
+def summary_json(summary) -> dict:
+    period = summary.period
+    return {
+        "period": period.label(), "period_kind": period.kind.value, "start": period.start.isoformat(),
+        "end": period.end.isoformat(), "timezone": str(period.tz), "currency": summary.currency,
+        "scope": summary.where.as_dict(),
+        "metrics": metrics_json(summary.metrics),
+        "growth": {name: {"vs_previous": metric_json(g.vs_previous), "previous_period": g.previous_period,
+                          "vs_last_year": metric_json(g.vs_last_year), "last_year_period": g.last_year_period}
+                   for name, g in summary.growth.items()},
+        "leads_by_source": metrics_json(summary.leads_by_source),
+        "violations_per_agent": metrics_json(summary.violations_per_agent),
+    }
+
+
+def award_json(award) -> dict:
+    return {"title": award.title, "winners": list(award.winners), "value": decimal_text(award.value),
+            "unit": award.unit, "note": award.note or None}
+
+
+# -- list envelopes -----------------------------------------------------------------------------------
+BreakdownPage = PageOf(BreakdownItemOut)
+FactPage = PageOf(FactOut)
+ScorecardPage = PageOf(ScorecardOut)
+PlanPage = PageOf(PlanOut)
+StatementItemPage = PageOf(StatementItemOut)
+ReportListPage = PageOf(ReportListOut)
+CustomerClassPage = PageOf(CustomerClassOut)

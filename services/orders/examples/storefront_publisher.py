@@ -21,17 +21,41 @@ dead-letter queue with the field-level reason.
     python storefront_publisher.py --url amqp://guest:guest@localhost:5672/%2F --order-id SF-2025-000123
 
 It prints the event id, order id and traceparent it sent as one JSON line.
+
+The trace header comes from OpenTelemetry: ``opentelemetry-instrumentation-pika``
+wraps the publish in a PRODUCER span and injects its W3C ``traceparent`` into the
+message headers, so the order, its events and the KPI update continue the
+storefront's own trace. Spans go where the standard ``OTEL_*`` variables say
+(``OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:6006`` for `make traces`).
+
+Publish, then check — the order exists exactly once, however often it was sent:
+
+    pip install pika opentelemetry-sdk opentelemetry-instrumentation-pika opentelemetry-exporter-otlp-proto-http
+    TOKEN=$(make -s token ROLE=ops)
+    python storefront_publisher.py --url amqp://guest:guest@localhost:5672/%2F \
+        --check http://127.0.0.1:8003 --token "$TOKEN"
+
+``--check`` polls the orders API until the order appears (exit 4 if it does not
+within ``--wait`` seconds) and adds its order id and status to the JSON line.
+On a stack with ``BUS_NAMESPACE=acme.`` pass ``--exchange acme.salesloop.events``.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import secrets
 import sys
+import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import pika
+import requests
+from opentelemetry import trace
+from opentelemetry.instrumentation.pika import PikaInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from pika.exceptions import NackError, UnroutableError
 
 EVENT_TYPE = "storefront.order.placed"
@@ -70,11 +94,8 @@ def cloud_event(data: dict, event_id: str, placed_at: datetime) -> dict:
     }
 
 
-def new_traceparent() -> str:
-    return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
-
-
-def publish(url: str, exchange: str, event: dict, traceparent: str) -> None:
+def publish(url: str, exchange: str, event: dict, traceparent: str | None = None) -> None:
+    """Publish one event. Without ``traceparent`` the pika instrumentation writes the header."""
     connection = pika.BlockingConnection(pika.URLParameters(url))
     try:
         channel = connection.channel()
@@ -88,12 +109,44 @@ def publish(url: str, exchange: str, event: dict, traceparent: str) -> None:
             type=EVENT_TYPE,
             app_id="storefront",
             timestamp=int(datetime.now(timezone.utc).timestamp()),
-            headers={"traceparent": traceparent},
+            headers={"traceparent": traceparent} if traceparent else {},
         )
         channel.basic_publish(exchange, EVENT_TYPE, json.dumps(event, ensure_ascii=False).encode("utf-8"),
                               properties, mandatory=True)
     finally:
         connection.close()
+
+
+def start_tracing() -> TracerProvider:
+    """The SDK from the OTEL_* variables; spans exported only when an endpoint is set."""
+    provider = TracerProvider()
+    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    trace.set_tracer_provider(provider)
+    PikaInstrumentor().instrument()
+    return provider
+
+
+def current_traceparent() -> str:
+    context = trace.get_current_span().get_span_context()
+    return f"00-{context.trace_id:032x}-{context.span_id:016x}-{int(context.trace_flags):02x}"
+
+
+def check(orders_url: str, token: str, storefront_order_id: str, wait_seconds: float) -> dict | None:
+    """The order the platform made of it, once it exists (None if it does not in time)."""
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline:
+        answer = requests.get(f"{orders_url.rstrip('/')}/orders", params={"storefront_order_id": storefront_order_id},
+                              headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        answer.raise_for_status()
+        body = answer.json()
+        found = body["items"] if isinstance(body, dict) else body
+        if found:
+            return found[0]
+        time.sleep(0.5)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,23 +156,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--order-id", default=None, help="storefront order id (default: a new one)")
     parser.add_argument("--event-id", default=None, help="CloudEvent id (default: a new one; reuse it to resend)")
     parser.add_argument("--currency", default="CNY")
+    parser.add_argument("--check", metavar="ORDERS_URL", help="then wait for the order on the orders API")
+    parser.add_argument("--token", default=os.environ.get("TOKEN"), help="bearer token for --check (or $TOKEN)")
+    parser.add_argument("--wait", type=float, default=30.0, help="seconds --check waits (default 30)")
     args = parser.parse_args(argv)
+    if args.check and not args.token:
+        parser.error("--check needs --token (or TOKEN in the environment)")
+    provider = start_tracing()
 
     placed_at = datetime.now(timezone.utc).astimezone(timezone(timedelta(hours=8)))
     storefront_order_id = args.order_id or f"SF-{date.today():%Y%m%d}-{secrets.token_hex(4).upper()}"
     event = cloud_event(order(storefront_order_id, args.currency, placed_at), args.event_id or str(uuid.uuid4()),
                         placed_at)
-    traceparent = new_traceparent()
+    tracer = trace.get_tracer("storefront")
     try:
-        publish(args.url, args.exchange, event, traceparent)
+        with tracer.start_as_current_span("storefront checkout", attributes={"storefront.order_id": storefront_order_id}):
+            traceparent = current_traceparent()
+            publish(args.url, args.exchange, event)  # the instrumentation adds the traceparent header
     except UnroutableError:
         print("no queue is bound to storefront.order.placed: is the orders worker running?", file=sys.stderr)
         return 2
     except NackError:
         print("the broker refused the message; send it again (the same order id makes one order)", file=sys.stderr)
         return 3
-    print(json.dumps({"event_id": event["id"], "storefront_order_id": storefront_order_id,
-                      "traceparent": traceparent}))
+    finally:
+        provider.shutdown()
+    result = {"event_id": event["id"], "storefront_order_id": storefront_order_id, "traceparent": traceparent}
+    if args.check:
+        made = check(args.check, args.token, storefront_order_id, args.wait)
+        if made is None:
+            print(json.dumps(result))
+            print(f"no order for {storefront_order_id} after {args.wait:.0f} s: is the orders worker running? "
+                  "Look in its dead-letter queue (salesloop-orders dlq list).", file=sys.stderr)
+            return 4
+        result.update(order_id=made["id"], status=made["status"])
+    print(json.dumps(result))
     return 0
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from salesloop.fx import UnknownRate, fx_blueprint
 from salesloop.web.app import audit_read, uow
 from salesloop.web.auth import current_principal, require_roles
+from salesloop.web.fields import offset_of, page_of
 
 from orders import commands, queries
 from orders import schemas as s
@@ -78,14 +79,12 @@ def orders_blueprint() -> Blueprint:
     @blp.route("")
     class Orders(MethodView):
         @blp.arguments(s.OrderQuery, location="query")
-        @blp.response(200, s.OrderSummaryOut(many=True))
-        @blp.paginate()
-        def get(self, filters, pagination_parameters):
+        @blp.response(200, s.OrderSummaryPage)
+        def get(self, filters):
             """Orders the caller sees, filtered (e.g. ?contract_id=…, ?storefront_order_id=…) and sorted."""
             rows, total = queries.list_orders(uow().session, current_principal(), filters,
-                                              pagination_parameters.first_item, pagination_parameters.page_size)
-            pagination_parameters.item_count = total
-            return [order_summary(row) for row in rows]
+                                              offset_of(filters), filters["page_size"])
+            return page_of([order_summary(row) for row in rows], filters, total)
 
         @require_roles(*SALES)
         @blp.arguments(s.PhoneOrderIn)

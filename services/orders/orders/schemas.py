@@ -11,6 +11,7 @@ from datetime import timezone
 from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from salesloop.web.fields import PageOf, page_args
 
 from orders.domain.changes import ChangeStatus
 from orders.domain.lifecycle import OrderState
@@ -18,6 +19,7 @@ from orders.domain.order import OrderSource, PaymentTerms
 from orders.domain.plan import StageStatus
 
 MAX_PLACES = 6
+ListArgs = page_args(10, 100)  # the sizes flask-smorest's pagination had
 PAYMENT_TERMS_HELP = "must be prepaid, cash_on_delivery or net_<days> (1 to 180 days)"
 
 
@@ -154,7 +156,7 @@ SORTS = ("placed_at", "-placed_at", "delivery_date", "-delivery_date", "total_am
          "order_number", "-order_number", "updated_at", "-updated_at")
 
 
-class OrderQuery(Schema):
+class OrderQuery(ListArgs):
     status = fields.String(validate=validate.OneOf([str(s) for s in OrderState]))
     origin = fields.String(validate=validate.OneOf([str(s) for s in OrderSource]))
     customer_id = fields.String()
@@ -359,3 +361,6 @@ class OverdueStageOut(Schema):
     due_date = fields.Date()
     days_overdue = fields.Integer()
     delivery_date = fields.Date()
+
+
+OrderSummaryPage = PageOf(OrderSummaryOut)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timezone
 from decimal import Decimal
 
+from salesloop.web.fields import page_args
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from service_desk.domain.care import CareKind
@@ -18,6 +19,9 @@ from service_desk.domain.sla import ClockMode, Priority, ReopenRule, TicketType
 from service_desk.domain.status import TicketStatus
 from service_desk.domain.tickets import Channel, Verdict
 
+
+
+ListArgs = page_args(20, 200)  # the sizes the lists had
 
 def _names(enum) -> list[str]:
     return [member.value for member in enum]
@@ -144,7 +148,7 @@ class AssignIn(Schema):
     region = ref()
 
 
-class TicketQuery(Schema):
+class TicketQuery(ListArgs):
     status = choice(TicketStatus)
     type = choice(TicketType)
     priority = choice(Priority)
@@ -326,7 +330,7 @@ class SurveyThanksOut(Schema):
     message = fields.String()
 
 
-class SurveyQuery(Schema):
+class SurveyQuery(ListArgs):
     order_id = ref()
     ticket_id = ref()
     customer_id = ref()
@@ -382,7 +386,7 @@ class InteractionIn(Schema):
             raise ValidationError("A retention needs a recording.", "recording_retention_days")
 
 
-class InteractionQuery(Schema):
+class InteractionQuery(ListArgs):
     agent_id = ref()
     customer_id = ref()
     ticket_id = ref()
@@ -506,7 +510,7 @@ class ScoreIn(Schema):
     comments = text(5000)
 
 
-class ReviewQuery(Schema):
+class ReviewQuery(ListArgs):
     agent_id = ref()
     status = fields.String(validate=validate.OneOf(["pending", "scored"]))
     period_from = moment()
@@ -548,7 +552,7 @@ class ReviewFormOut(Schema):
 # -- customers and care --------------------------------------------------------------------------------
 
 
-class CustomerQuery(Schema):
+class CustomerQuery(ListArgs):
     abc_class = fields.String(validate=validate.OneOf(["A", "B", "C"]))
     owner_rep_id = ref()
     sort = sort_field("id", "name", default="id")
@@ -575,7 +579,7 @@ class CustomerPatchIn(Schema):
     accepts_greetings = fields.Boolean(required=True)
 
 
-class CareTaskQuery(Schema):
+class CareTaskQuery(ListArgs):
     status = fields.String(validate=validate.OneOf(["open", "done"]))
     kind = choice(CareKind)
     agent_id = ref()
@@ -624,7 +628,7 @@ class FaqPatchIn(Schema):
     published = fields.Boolean()
 
 
-class FaqQuery(Schema):
+class FaqQuery(ListArgs):
     q = fields.String(validate=validate.Length(max=200), metadata={"description": "words or a Chinese phrase"})
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
 

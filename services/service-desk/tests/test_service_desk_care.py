@@ -101,7 +101,7 @@ def test_the_next_visit_counts_from_the_completed_one(make_desk):
     desk = make_desk(care_plan=PLAN)
     desk.deliver("leads.customer.upserted", upserted("C-A", abc_class="A"))
     desk.run_sweeps(local_noon(2025, 2, 10))
-    [task] = desk.get("/care/tasks", **REP).json
+    [task] = desk.get("/care/tasks", **REP).json["items"]
     done = desk.post(f"/care/tasks/{task['id']}/complete",
                      json={"notes": "拜访完成，客户计划二季度扩产。", "completed_at": "2025-02-12T03:00:00Z"}, **REP)
     assert done.status_code == 200 and done.json["status"] == "done"
@@ -149,10 +149,10 @@ def test_care_tasks_are_listed_by_due_date_within_scope(make_desk):
     desk.deliver("leads.customer.upserted", upserted("C-1", abc_class="A"))
     desk.deliver("leads.customer.upserted", upserted("C-9", abc_class="A", owner_rep_id="rep-4", team="sales-2"))
     desk.run_sweeps(local_noon(2025, 2, 10))
-    assert [t["customer_id"] for t in desk.get("/care/tasks", **REP).json] == ["C-1"]
-    assert sorted(t["customer_id"] for t in desk.get("/care/tasks?status=open", role="director", user="d").json) \
+    assert [t["customer_id"] for t in desk.get("/care/tasks", **REP).json["items"]] == ["C-1"]
+    assert sorted(t["customer_id"] for t in desk.get("/care/tasks?status=open", role="director", user="d").json["items"]) \
         == ["C-1", "C-9"]
-    other = desk.get("/care/tasks", role="rep", user="rep-4", team="sales-2").json[0]["id"]
+    other = desk.get("/care/tasks", role="rep", user="rep-4", team="sales-2").json["items"][0]["id"]
     assert desk.post(f"/care/tasks/{other}/complete", json={"notes": "x"}, **REP).status_code == 404
 
 
@@ -160,7 +160,7 @@ def test_completing_needs_notes(make_desk):
     desk = make_desk(care_plan=PLAN)
     desk.deliver("leads.customer.upserted", upserted("C-1", abc_class="A"))
     desk.run_sweeps(local_noon(2025, 2, 10))
-    [task] = desk.get("/care/tasks", **REP).json
+    [task] = desk.get("/care/tasks", **REP).json["items"]
     refused = desk.post(f"/care/tasks/{task['id']}/complete", json={"notes": ""}, **REP)
     assert refused.status_code == 422 and "notes" in refused.json["errors"]
     assert desk.get(f"/care/tasks/{task['id']}", **REP).json["status"] == "open"

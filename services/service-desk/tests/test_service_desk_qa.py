@@ -88,8 +88,8 @@ def test_recordings_past_their_retention_are_dropped_by_the_sweep(desk):
 def test_agents_see_their_own_interactions(desk):
     mine = log(desk)["id"]
     log(desk, caller=OTHER_AGENT)
-    assert [i["id"] for i in desk.get("/interactions", **AGENT).json] == [mine]
-    assert desk.get("/interactions?has_violations=true", **SUPERVISOR).json == []
+    assert [i["id"] for i in desk.get("/interactions", **AGENT).json["items"]] == [mine]
+    assert desk.get("/interactions?has_violations=true", **SUPERVISOR).json["items"] == []
     assert log(desk, caller=SUPERVISOR, agent_id="agent-1")["agent_id"] == "agent-1"
     assert desk.post("/interactions", json=call(agent_id="agent-2"), **AGENT).status_code == 422
 
@@ -154,7 +154,7 @@ def test_a_sample_per_agent_is_reproducible_and_never_doubled(desk):
     again = desk.post("/qa/reviews/sample", json=request, **SUPERVISOR)
     assert [r["id"] for r in again.json] == [r["id"] for r in first.json]
     assert count(desk, "qa_reviews") == 4
-    assert len(desk.get("/qa/reviews", **AGENT).json) == 2  # an agent sees their own reviews
+    assert len(desk.get("/qa/reviews", **AGENT).json["items"]) == 2  # an agent sees their own reviews
 
 
 def test_a_review_is_scored_on_the_weighted_form(desk):
@@ -203,9 +203,9 @@ def test_a_retention_of_zero_days_is_refused(desk):
 def test_interactions_filter_by_time_and_sort(desk):
     early = log(desk, started_at=iso(sh(11, 2, 9)))["id"]
     late = log(desk, started_at=iso(sh(11, 2, 15)), content="you idiot")["id"]
-    assert [i["id"] for i in desk.get("/interactions?sort=started_at", **AGENT).json] == [early, late]
+    assert [i["id"] for i in desk.get("/interactions?sort=started_at", **AGENT).json["items"]] == [early, late]
     after_noon = desk.get(f"/interactions?started_from={(sh(11, 2, 12)).isoformat().replace('+', '%2B')}", **AGENT)
-    assert [i["id"] for i in after_noon.json] == [late]
-    assert [i["id"] for i in desk.get("/interactions?sort=-violation_count", **AGENT).json] == [late, early]
+    assert [i["id"] for i in after_noon.json["items"]] == [late]
+    assert [i["id"] for i in desk.get("/interactions?sort=-violation_count", **AGENT).json["items"]] == [late, early]
     assert datetime.fromisoformat(desk.get(f"/interactions/{late}", **AGENT).json["started_at"]) == \
         sh(11, 2, 15) - timedelta(0)

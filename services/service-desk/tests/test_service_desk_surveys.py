@@ -168,7 +168,7 @@ def test_staff_see_the_surveys_of_their_scope(desk):
     deliver(desk)
     deliver(desk, order_id="O-200", rep_id="rep-9", team="sales-2", region="west")
     mine = desk.get("/surveys", role="rep", user="rep-3", team="sales-1")
-    assert [s["order_id"] for s in mine.json] == ["O-100"]
+    assert [s["order_id"] for s in mine.json["items"]] == ["O-100"]
     assert "token" not in str(mine.json)
-    assert {s["order_id"] for s in desk.get("/surveys", role="director", user="d-1").json} == {"O-100", "O-200"}
-    assert [s["order_id"] for s in desk.get("/surveys?answered=false&rep_id=rep-9", role="admin").json] == ["O-200"]
+    assert {s["order_id"] for s in desk.get("/surveys", role="director", user="d-1").json["items"]} == {"O-100", "O-200"}
+    assert [s["order_id"] for s in desk.get("/surveys?answered=false&rep_id=rep-9", role="admin").json["items"]] == ["O-200"]

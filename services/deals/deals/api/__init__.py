@@ -1,4 +1,8 @@
-"""The Deals HTTP API: one flask-smorest Blueprint per resource."""
+"""The Deals HTTP API: one flask-smorest Blueprint per resource.
+
+common.py holds what every view reaches for (the request's unit of work, the
+caller, saving); it is no resource of its own.
+"""
 from __future__ import annotations
 
 from salesloop.fx import UnknownRate, fx_blueprint

@@ -5,12 +5,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from salesloop.web.auth import require_roles
+from salesloop.web.paging import select_page
 
 from deals.api.common import APPROVERS, SALES_ROLES, config, current_principal, saved, uow
 from deals.commands import contracts as commands
 from deals.commands import queries
-from deals.presenters import contract_view
-from deals.schemas import ContractIn, ContractOut, ContractPatch, ContractQuery, ContractRejectIn, SignIn
+from deals.schemas import contract_view
+from deals.schemas import ContractIn, ContractOut, ContractPage, ContractPatch, ContractQuery, ContractRejectIn, SignIn
 
 
 def blueprint() -> Blueprint:
@@ -19,12 +20,11 @@ def blueprint() -> Blueprint:
     @blp.route("/contracts")
     class Contracts(MethodView):
         @blp.arguments(ContractQuery, location="query")
-        @blp.response(200, ContractOut(many=True))
-        @blp.paginate()
-        def get(self, filters, pagination_parameters):
+        @blp.response(200, ContractPage)
+        def get(self, filters):
             """Contracts you can see; ?status=in_review is a manager's review queue."""
             query = queries.contracts_query(current_principal(), filters)
-            return [contract_view(row) for row in queries.page(uow(), query, pagination_parameters)]
+            return select_page(uow().session, query, filters, contract_view)
 
     @blp.route("/deals/<deal_id>/contract")
     class DealContract(MethodView):

@@ -6,17 +6,19 @@ from flask_smorest import Blueprint
 
 from salesloop.web.app import audit_read
 from salesloop.web.auth import require_roles
+from salesloop.web.paging import select_page
 
 from deals.api.common import SALES_ROLES, config, current_principal, saved, uow, utcnow
 from deals.commands import deals as commands
 from deals.commands import queries
 from deals.commands.common import visible_deal
 from deals.models import CustomerRow
-from deals.presenters import deal_detail, deal_view
+from deals.schemas import deal_detail, deal_view
 from deals.schemas import (
     DealDetailOut,
     DealIn,
     DealOut,
+    DealPage,
     DealPatch,
     DealQuery,
     ProbabilityIn,
@@ -33,13 +35,12 @@ def blueprint() -> Blueprint:
     @blp.route("")
     class Deals(MethodView):
         @blp.arguments(DealQuery, location="query")
-        @blp.response(200, DealOut(many=True))
-        @blp.paginate()
-        def get(self, filters, pagination_parameters):
-            """Deals you can see, filtered and sorted (X-Pagination header)."""
+        @blp.response(200, DealPage)
+        def get(self, filters):
+            """Deals you can see, filtered and sorted, a page at a time."""
             query = queries.deals_query(current_principal(), filters)
             now = utcnow()
-            return [deal_view(row, now) for row in queries.page(uow(), query, pagination_parameters)]
+            return select_page(uow().session, query, filters, lambda row: deal_view(row, now))
 
         @require_roles(*SALES_ROLES)
         @blp.arguments(DealIn)

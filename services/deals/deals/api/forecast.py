@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from deals.api.common import config, current_principal, uow
 from deals.commands import queries
-from deals.presenters import forecast_view
+from deals.schemas import forecast_view
 from deals.schemas import ForecastOut, ForecastQuery
 
 

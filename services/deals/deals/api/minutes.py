@@ -8,7 +8,7 @@ from salesloop.web.auth import require_roles
 
 from deals.api.common import SALES_ROLES, config, current_principal, saved, uow
 from deals.commands import minutes as commands
-from deals.presenters import minutes_view
+from deals.schemas import minutes_view
 from deals.schemas import MinutesIn, MinutesOut
 
 

@@ -8,7 +8,7 @@ from salesloop.web.auth import require_roles
 
 from deals.api.common import SALES_ROLES, config, current_principal, saved, uow
 from deals.commands import proposals as commands
-from deals.presenters import proposal_view
+from deals.schemas import proposal_view
 from deals.schemas import ProposalIn, ProposalOut, ProposalPatch, RejectIn
 
 

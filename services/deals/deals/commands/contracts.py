@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from salesloop.web.auth import Principal
 
-from deals import publishing
+from deals import events
 from deals.commands.common import current_rate, new_id, require_open, utcnow, visible_deal
 from deals.commands.deals import advance_to, touch
 from deals.config import DealsConfig
@@ -112,7 +112,7 @@ def sign_contract(uow, config: DealsConfig, principal: Principal, deal_id: str, 
     _record_signature(row, signed, data.get("signatory_title"))
     _save(uow, config, deal, row, contract, now)
     _win(uow, config, deal, signed, principal.user, now)
-    publishing.contract_signed(uow, deal, row, signed, uow.session.get(CustomerRow, deal.customer_id))
+    events.contract_signed(uow, deal, row, signed, uow.session.get(CustomerRow, deal.customer_id))
     return row
 
 
@@ -130,8 +130,8 @@ def _win(uow, config: DealsConfig, row: DealRow, signed, by: str, now) -> None:
     write_deal(row, deal, config, now)
     row.contract_id, row.fx_rate = signed.contract_id, signed.fx_rate
     uow.flush()
-    publishing.stage_changed(uow, row, change, deal.probability(config.stage_probabilities))
-    publishing.deal_won(uow, row, signed)
+    events.stage_changed(uow, row, change, deal.probability(config.stage_probabilities))
+    events.deal_won(uow, row, signed)
 
 
 def get_contract(uow, principal: Principal, deal_id: str) -> ContractRow:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from salesloop.web.auth import Principal
 
-from deals import publishing
+from deals import events
 from deals.commands.common import (
     current_rate,
     is_leader,
@@ -71,7 +71,7 @@ def _open(uow, config: DealsConfig, row: DealRow, deal: Deal, now: datetime) -> 
     write_deal(row, deal, config, now)
     uow.add(row)
     uow.flush()
-    publishing.deal_opened(uow, row)
+    events.deal_opened(uow, row)
     return row
 
 
@@ -105,7 +105,7 @@ def move_deal(uow, config: DealsConfig, principal: Principal, deal_id: str, data
                           competitor=data.get("competitor"))
     _record_change(uow, config, row, deal, change, now)
     if change.kind is ChangeKind.LOST:
-        publishing.deal_lost(uow, row, change)
+        events.deal_lost(uow, row, change)
     return row
 
 
@@ -133,7 +133,7 @@ def _record_change(uow, config: DealsConfig, row: DealRow, deal: Deal, change: S
     write_deal(row, deal, config, now)
     row.fx_rate = current_rate(uow, config, row.currency, change.at, fallback=row.fx_rate)
     uow.flush()
-    publishing.stage_changed(uow, row, change, deal.probability(config.stage_probabilities))
+    events.stage_changed(uow, row, change, deal.probability(config.stage_probabilities))
 
 
 def set_probability(uow, config: DealsConfig, principal: Principal, deal_id: str, value: Decimal | None) -> DealRow:

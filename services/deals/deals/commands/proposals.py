@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from salesloop.web.auth import Principal
 
-from deals import publishing
+from deals import events
 from deals.commands.common import current_rate, new_id, require_open, utcnow, visible_deal
 from deals.commands.deals import advance_to, touch
 from deals.config import DealsConfig
@@ -56,7 +56,7 @@ def send_proposal(uow, config: DealsConfig, principal: Principal, deal_id: str, 
     write_quote(uow.session, row, quote)
     touch(deal, config, now)
     uow.flush()
-    publishing.proposal_sent(uow, deal, row, current_rate(uow, config, quote.currency, now))
+    events.proposal_sent(uow, deal, row, current_rate(uow, config, quote.currency, now))
     advance_to(uow, config, deal, Stage.PROPOSAL, by=principal.user, at=now, reason=f"proposal v{version} sent")
     return row
 

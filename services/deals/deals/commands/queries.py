@@ -23,13 +23,6 @@ CONTRACT_SORT_COLUMNS = {"updated_at": ContractRow.updated_at, "delivery_date": 
 OPEN_STAGE_NAMES = [stage.value for stage in OPEN_STAGES]
 
 
-def page(uow, query: Select, pagination) -> list:
-    """One page of ``query``; tells flask-smorest how many rows there are in all."""
-    pagination.item_count = uow.session.execute(select(func.count()).select_from(query.subquery())).scalar()
-    offset = (pagination.page - 1) * pagination.page_size
-    return list(uow.session.execute(query.offset(offset).limit(pagination.page_size)).scalars())
-
-
 # -- deals -------------------------------------------------------------------------------------
 def deals_query(principal: Principal, filters: dict, now: datetime | None = None) -> Select:
     query = select(DealRow).where(visibility_clause(principal, DealRow.owner_rep_id, DealRow.team, DealRow.region))

@@ -198,9 +198,9 @@ def test_the_review_queue_lists_contracts_by_status_within_scope(api):
     draft = api.open_deal(api.OTHER_REP)["id"]
     api.accepted_proposal(draft, api.OTHER_REP)
     api.contract(draft, api.OTHER_REP)
-    queue = api.ok(api.harness.get("/contracts?status=in_review", **api.MANAGER))
+    queue = api.items(api.harness.get("/contracts?status=in_review", **api.MANAGER))
     assert [c["deal_id"] for c in queue] == [in_review]
-    everything = api.ok(api.harness.get("/contracts?sort=drafted_at", **api.MANAGER))
+    everything = api.items(api.harness.get("/contracts?sort=drafted_at", **api.MANAGER))
     assert [c["deal_id"] for c in everything] == [in_review, draft]
-    assert api.ok(api.harness.get("/contracts", **api.WEST_MANAGER)) == []
-    assert [c["deal_id"] for c in api.ok(api.harness.get("/contracts", **api.REP))] == [in_review]
+    assert api.items(api.harness.get("/contracts", **api.WEST_MANAGER)) == []
+    assert [c["deal_id"] for c in api.items(api.harness.get("/contracts", **api.REP))] == [in_review]

@@ -103,7 +103,7 @@ def test_each_person_sees_only_their_scope(api):
     west = api.open_deal(api.WEST_MANAGER, owner_rep_id="rep-w", team="team-w")["id"]
 
     def visible(who):
-        return {deal["id"] for deal in api.ok(api.harness.get("/deals", **who))}
+        return {deal["id"] for deal in api.items(api.harness.get("/deals", **who))}
 
     assert visible(api.REP) == {mine}
     assert visible(api.SUPERVISOR) == {mine}
@@ -140,7 +140,7 @@ def test_lists_filter_sort_and_paginate(api):
     middle = api.open_deal(amount="7000", customer_name="Gamma GmbH", stage="contract_review")["id"]
 
     def ids(query):
-        return [deal["id"] for deal in api.ok(api.harness.get(f"/deals?{query}", **api.REP))]
+        return [deal["id"] for deal in api.items(api.harness.get(f"/deals?{query}", **api.REP))]
 
     assert ids("sort=amount") == [small, middle, large]
     assert ids("sort=-amount") == [large, middle, small]
@@ -148,20 +148,21 @@ def test_lists_filter_sort_and_paginate(api):
     assert ids("grade=A") == [middle]
     assert ids("q=beta") == [large]
     assert ids("sort=followup") == [middle, large, small]  # A first, then B, then C
-    page = api.harness.get("/deals?sort=amount&page=2&page_size=2", **api.REP)
-    assert [deal["id"] for deal in page.json] == [large]
-    assert '"total": 3' in page.headers["X-Pagination"]
+    page = api.ok(api.harness.get("/deals?sort=amount&page=2&page_size=2", **api.REP))
+    assert [deal["id"] for deal in page["items"]] == [large]
+    assert (page["page"], page["page_size"], page["total"]) == (2, 2, 3)
+    assert api.harness.get("/deals?page=99999999999999999999", **api.REP).status_code == 422
     assert api.harness.get("/deals?sort=colour", **api.REP).status_code == 422
 
 
 def test_overdue_follow_ups_can_be_listed(api):
     deal = api.open_deal()["id"]
-    assert api.ok(api.harness.get("/deals?followup_overdue=true", **api.REP)) == []
+    assert api.items(api.harness.get("/deals?followup_overdue=true", **api.REP)) == []
     from deals.models import DealRow
 
     with api.harness.runtime.database.session() as session, session.begin():
         session.get(DealRow, deal).followup_due_at = datetime.now(timezone.utc) - timedelta(hours=1)
-    [overdue] = api.ok(api.harness.get("/deals?followup_overdue=true", **api.REP))
+    [overdue] = api.items(api.harness.get("/deals?followup_overdue=true", **api.REP))
     assert overdue["id"] == deal and overdue["followup_overdue"] is True
 
 

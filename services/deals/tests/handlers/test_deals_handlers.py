@@ -14,7 +14,7 @@ CONVERTED = {
 
 def test_a_converted_lead_opens_one_deal(api):
     assert api.harness.deliver("leads.lead.converted", CONVERTED).value == "handled"
-    [deal] = api.ok(api.harness.get("/deals", **api.REP))
+    [deal] = api.items(api.harness.get("/deals", **api.REP))
     assert (deal["lead_id"], deal["customer_id"], deal["customer_name"]) == ("lead-311", "cust-1042", "杭州云帆科技有限公司")
     assert (deal["owner_rep_id"], deal["team"], deal["region"], deal["source"]) == ("rep-1", "team-1", "east", "trade_show")
     assert (deal["amount"], deal["currency"], deal["stage"], deal["grade"]) == ("120000.00", "CNY", "qualification", "C")
@@ -70,7 +70,7 @@ def test_customers_are_copied_and_the_newest_version_wins(api):
     api.harness.deliver("leads.customer.upserted", newer)
     older = {**newer, "name": "云帆", "abc_class": "C", "updated_at": "2025-04-01T00:00:00+00:00"}
     api.harness.deliver("leads.customer.upserted", older)
-    [deal] = api.ok(api.harness.get("/deals", **api.REP))
+    [deal] = api.items(api.harness.get("/deals", **api.REP))
     assert deal["customer_name"] == "云帆科技（集团）"  # renamed on the deal too
     customer = api.ok(api.harness.get(f"/deals/{deal['id']}", **api.MANAGER))["customer"]
     assert (customer["name"], customer["abc_class"], customer["category"]) == ("云帆科技（集团）", "A", "key_account")
@@ -82,8 +82,12 @@ def test_a_customer_event_with_a_bad_class_is_refused(api):
         api.harness.deliver("leads.customer.upserted", {"customer_id": "c", "name": "n", "abc_class": "Z"})
 
 
-def test_events_we_do_not_consume_are_ignored(api):
-    assert api.harness.deliver("leads.lead.captured", {"lead_id": "x"}).value == "ignored"
+def test_an_event_we_do_not_consume_is_parked_not_dropped(api):
+    # Bound or not, a type without a subscription is someone's mistake: it waits in
+    # the dead-letter queue with its reason instead of vanishing.
+    with pytest.raises(PermanentFailure, match="no subscription"):
+        api.harness.deliver("leads.lead.captured", {"lead_id": "x"})
+    assert api.count("deals") == 0 and api.count("inbox") == 0
 
 
 def test_the_subscriptions_bind_exactly_what_deals_consumes(harness):

@@ -1,8 +1,12 @@
-"""The KPI HTTP API: one flask-smorest Blueprint per resource."""
+"""The KPI HTTP API: one flask-smorest Blueprint per resource module.
+
+common.py holds what every view reaches for (the request's unit of work, the
+caller, the settings); it is no resource of its own.
+"""
 from __future__ import annotations
 
-from kpi.domain.errors import DomainError, MissingFigure, MissingTarget, RuleViolation
-from kpi.errors import Conflict, NotFound
+from kpi.api import admin, awards, commissions, customers, facts, metrics, reports, scorecards
+from kpi.domain.errors import Conflict, DomainError, Forbidden, MissingFigure, MissingTarget, NotFound, RuleViolation
 
 # Flask picks the most specific class: a MissingTarget is a 409 although a RuleViolation is a 422.
 DOMAIN_ERRORS: dict[type, int] = {
@@ -12,11 +16,10 @@ DOMAIN_ERRORS: dict[type, int] = {
     MissingFigure: 409,
     NotFound: 404,
     Conflict: 409,
+    Forbidden: 403,
 }
 
 
 def blueprints() -> list:
-    from kpi.api import admin, awards, commissions, customers, facts, metrics, reports, scorecards
-
-    return [metrics.blueprint(), facts.blueprint(), scorecards.blueprint(), commissions.blueprint(),
-            awards.blueprint(), reports.blueprint(), customers.blueprint(), admin.blueprint()]
+    return [metrics.blp, facts.blp, scorecards.blp, commissions.blp, awards.blp, reports.blp, customers.blp,
+            admin.blp]

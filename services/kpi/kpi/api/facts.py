@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
-
 from salesloop.web.app import audit_read
 from salesloop.web.auth import can_see_personal_data, mask_email, mask_phone, require_roles
+from salesloop.web.fields import offset_of, page_of
+from sqlalchemy import func, select
 
 from kpi.api.common import current_principal, uow
-from kpi.errors import NotFound
+from kpi.domain.errors import NotFound
 from kpi.models import FactRow
-from kpi.schemas import FactOut, FactsQuery
+from kpi.schemas import FactOut, FactPage, FactsQuery
 
 LOG_READERS = ("ops", "director")
 FILTERS = ("event_type", "rep_id", "customer_id", "lead_id", "deal_id", "order_id", "ticket_id")
@@ -53,34 +53,31 @@ def facts_query(args: dict):
     return query.order_by(column.desc() if sort.startswith("-") else column.asc(), FactRow.id)
 
 
-def blueprint() -> Blueprint:
-    blp = Blueprint("facts", __name__, url_prefix="/facts", description="The fact log: one row per consumed event")
+blp = Blueprint("facts", __name__, url_prefix="/facts", description="The fact log: one row per consumed event")
 
-    @blp.route("")
-    class Facts(MethodView):
-        @require_roles(*LOG_READERS)
-        @blp.arguments(FactsQuery, location="query")
-        @blp.response(200, FactOut(many=True))
-        @blp.paginate()
-        def get(self, args, pagination_parameters):
-            """Facts filtered by type, rep, business id and time, newest first (X-Pagination header)."""
-            query = facts_query(args)
-            session = uow().session
-            pagination_parameters.item_count = session.execute(
-                select(func.count()).select_from(query.subquery())).scalar()
-            offset = (pagination_parameters.page - 1) * pagination_parameters.page_size
-            rows = list(session.execute(query.offset(offset).limit(pagination_parameters.page_size)).scalars())
-            return shown(rows, "/facts")
 
-    @blp.route("/<event_id>")
-    class OneFact(MethodView):
-        @require_roles(*LOG_READERS)
-        @blp.response(200, FactOut)
-        def get(self, event_id):
-            """One fact, with the event's data as received (phones and e-mails masked for ops)."""
-            row = uow().session.execute(select(FactRow).where(FactRow.event_id == event_id)).scalar_one_or_none()
-            if row is None:
-                raise NotFound(f"no fact for event {event_id}")
-            return shown([row], f"/facts/{event_id}")[0]
+@blp.route("")
+class Facts(MethodView):
+    @require_roles(*LOG_READERS)
+    @blp.arguments(FactsQuery, location="query")
+    @blp.response(200, FactPage)
+    def get(self, args):
+        """Facts filtered by type, rep, business id and time, newest first, one page of the list envelope."""
+        query = facts_query(args)
+        session = uow().session
+        total = session.execute(select(func.count()).select_from(query.subquery())).scalar()
+        rows = list(session.execute(query.offset(offset_of(args)).limit(args["page_size"])).scalars())
+        return page_of(shown(rows, "/facts"), args, total)
 
-    return blp
+
+@blp.route("/<event_id>")
+class OneFact(MethodView):
+    @require_roles(*LOG_READERS)
+    @blp.response(200, FactOut)
+    def get(self, event_id):
+        """One fact, with the event's data as received (phones and e-mails masked for ops)."""
+        row = uow().session.execute(select(FactRow).where(FactRow.event_id == event_id)).scalar_one_or_none()
+        if row is None:
+            raise NotFound(f"no fact for event {event_id}")
+        return shown([row], f"/facts/{event_id}")[0]
+

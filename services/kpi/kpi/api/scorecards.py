@@ -2,13 +2,20 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, Page
+from flask_smorest import Blueprint
 
-from kpi.api.common import config, current, current_principal, now, saved, uow
+from kpi.api.common import config, current, current_principal, now, page, uow
 from kpi.commands import scorecards as commands
-from kpi.errors import NotFound
-from kpi.presenters import metric_json
-from kpi.schemas import EvaluationIn, EvaluationOut, PeriodQuery, ScorecardIn, ScorecardOut, ScoredOut
+from kpi.schemas import (
+    EvaluationIn,
+    EvaluationOut,
+    PeriodListQuery,
+    ScorecardIn,
+    ScorecardOut,
+    ScorecardPage,
+    ScoredOut,
+    metric_json,
+)
 
 SUBJECT = "/<any(rep, team):kind>/<subject>/<period>"
 
@@ -22,50 +29,47 @@ def scored_json(card: commands.ScoredCard) -> dict:
             "final_score": result.final_score, "note": result.note or None}
 
 
-def blueprint() -> Blueprint:
-    blp = Blueprint("scorecards", __name__, url_prefix="/scorecards",
-                    description="Targets, weights, evaluations and the weighted score per rep or team and period")
+blp = Blueprint("scorecards", __name__, url_prefix="/scorecards",
+                description="Targets, weights, evaluations and the weighted score per rep or team and period")
 
-    @blp.route("")
-    class Scorecards(MethodView):
-        @blp.arguments(PeriodQuery, location="query")
-        @blp.response(200, ScorecardOut(many=True))
-        @blp.paginate(Page)
-        def get(self, args):
-            """The scorecards of a period the caller may see."""
-            period = commands.scorecard_period(args["period"], current())
-            return commands.list_scorecards(uow().session, current_principal(), period)
 
-    @blp.route(SUBJECT)
-    class OneScorecard(MethodView):
-        @blp.response(200, ScoredOut)
-        def get(self, kind, subject, period):
-            """Target, actual, attainment and points per metric; evaluations; the final weighted score."""
-            session, projection = uow().session, current()
-            row = commands.visible_scorecard(session, current_principal(), kind, subject,
-                                             commands.scorecard_period(period, projection))
-            return scored_json(commands.scored(session, projection, row))
+@blp.route("")
+class Scorecards(MethodView):
+    @blp.arguments(PeriodListQuery, location="query")
+    @blp.response(200, ScorecardPage)
+    def get(self, args):
+        """The scorecards of a period the caller may see."""
+        period = commands.scorecard_period(args["period"], current())
+        return page(commands.list_scorecards(uow().session, current_principal(), period), args)
 
-        @blp.arguments(ScorecardIn)
-        @blp.response(200, ScorecardOut)
-        def put(self, data, kind, subject, period):
-            """Set (or replace) the targets and weights — by the period's first day, by a supervisor
-            for the team, a manager for the region, a director for anyone."""
-            row = commands.set_targets(uow().session, config(), current(), current_principal(), kind, subject,
-                                       period, data, now())
-            return saved(row)
 
-    @blp.route(SUBJECT + "/evaluations")
-    class Evaluations(MethodView):
-        @blp.arguments(EvaluationIn)
-        @blp.response(201, EvaluationOut)
-        def post(self, data, kind, subject, period):
-            """Record a supervisor, self, customer or peer evaluation (0–100), once per evaluator."""
-            session, projection = uow().session, current()
-            principal = current_principal()
-            row = commands.find_scorecard(session, kind, subject, commands.scorecard_period(period, projection))
-            if row is None:
-                raise NotFound(f"no scorecard for {kind} {subject} in {period}")
-            return saved(commands.add_evaluation(session, principal, row, data, now()))
+@blp.route(SUBJECT)
+class OneScorecard(MethodView):
+    @blp.response(200, ScoredOut)
+    def get(self, kind, subject, period):
+        """Target, actual, attainment and points per metric; evaluations; the final weighted score."""
+        session, projection = uow().session, current()
+        row = commands.visible_scorecard(session, current_principal(), kind, subject,
+                                         commands.scorecard_period(period, projection))
+        return scored_json(commands.scored(session, projection, row))
 
-    return blp
+    @blp.arguments(ScorecardIn)
+    @blp.response(200, ScorecardOut)
+    def put(self, data, kind, subject, period):
+        """Set (or replace) the targets and weights — by the period's first day, by a supervisor
+        for the team, a manager for the region, a director for anyone."""
+        command = commands.SetTargets(kind, subject, period, data["targets"], data.get("rules") or {},
+                                      by=current_principal(), at=now())
+        return commands.set_targets(uow(), config(), current(), command)
+
+
+@blp.route(SUBJECT + "/evaluations")
+class Evaluations(MethodView):
+    @blp.arguments(EvaluationIn)
+    @blp.response(201, EvaluationOut)
+    def post(self, data, kind, subject, period):
+        """Record a supervisor, self, customer or peer evaluation (0–100), once per evaluator."""
+        command = commands.AddEvaluation(kind, subject, period, data["source"], data["score"], data.get("evaluator"),
+                                         data.get("comment"), by=current_principal(), at=now())
+        return commands.add_evaluation(uow(), current(), command)
+

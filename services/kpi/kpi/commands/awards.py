@@ -7,7 +7,7 @@ from kpi.domain.awards import Award, most_improved, sales_champion
 from kpi.domain.money import quantize_money
 from kpi.domain.periods import Period, previous
 from kpi.domain.rollup import REVENUE
-from kpi.store import Projection, sum_counters
+from kpi.repository import Projection, sum_counters
 
 
 def revenue_by_rep(session: Session, period: Period, reps: set[str] | None = None) -> dict:

@@ -1,19 +1,19 @@
 """Customer ABC classification: daily, from trailing revenue; a change is published."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
-from kpi.domain.abc import AbcClass, ClassChange, reclassify
+from kpi.domain.abc import AbcClass, ClassChange, CustomerClassified, reclassify
 from kpi.domain.money import quantize_money
 from kpi.domain.periods import trailing_months
 from kpi.domain.projection import CUSTOMER
 from kpi.domain.rollup import REVENUE
-from kpi.events import CUSTOMER_CLASSIFIED
 from kpi.models import CustomerClassRow, JobRunRow
-from kpi.store import projection, sum_counters
+from kpi.repository import projection, sum_counters
 
 JOB = "abc-classification"
 
@@ -26,7 +26,7 @@ def trailing_revenue(session, current, as_of: date, months: int) -> dict:
 
 def classify(uow, config, as_of: date, now: datetime) -> list[ClassChange]:
     """Class every customer with revenue in the window (and everyone classed
-    before: without revenue now, they become C); publish the changes."""
+    before: without revenue now, they become C); the changes are emitted, announced at commit."""
     session = uow.session
     current = projection(session, config)
     revenue = trailing_revenue(session, current, as_of, config.abc_months)
@@ -41,19 +41,17 @@ def classify(uow, config, as_of: date, now: datetime) -> list[ClassChange]:
         row.trailing_revenue, row.as_of, row.checked_at = revenue.get(customer, quantize_money(Decimal(0))), as_of, now
         if customer in changed:
             row.previous_class, row.abc_class, row.changed_at = row.abc_class, abc_class.value, now
-            _publish(uow, config, current, row)
+            uow.emit(_classified(config, current, row))
     session.flush()
     return changes
 
 
-def _publish(uow, config, current, row: CustomerClassRow) -> None:
-    thresholds = config.abc_thresholds
-    uow.publish(CUSTOMER_CLASSIFIED, {
-        "customer_id": row.customer_id, "abc_class": row.abc_class, "previous_class": row.previous_class,
-        "trailing_revenue": row.trailing_revenue, "currency": current.currency, "as_of": row.as_of,
-        "thresholds": {"a": thresholds.a_cumulative_percent, "b": thresholds.b_cumulative_percent},
-        "months": config.abc_months,
-    }, subject=row.customer_id)
+def _classified(config, current, row: CustomerClassRow) -> CustomerClassified:
+    return CustomerClassified(
+        customer_id=row.customer_id, abc_class=AbcClass(row.abc_class),
+        previous_class=AbcClass(row.previous_class) if row.previous_class else None,
+        trailing_revenue=row.trailing_revenue, currency=current.currency, as_of=row.as_of,
+        thresholds=config.abc_thresholds, months=config.abc_months)
 
 
 def classify_if_due(uow, config, now: datetime) -> list[ClassChange] | None:
@@ -68,3 +66,17 @@ def classify_if_due(uow, config, now: datetime) -> list[ClassChange] | None:
     session.add(JobRunRow(job=JOB, run_key=as_of.isoformat(), ran_at=now, detail={"changes": len(changes)}))
     session.flush()
     return changes
+
+
+@dataclass(frozen=True)
+class ClassifyCustomers:
+    as_of: date | None  # None: yesterday, in the company calendar
+    at: datetime
+
+
+def classify_now(uow, config, command: ClassifyCustomers) -> tuple[date, list[ClassChange]]:
+    """Run the classification outside the daily schedule, committed with its announcements."""
+    as_of = command.as_of or command.at.astimezone(projection(uow.session, config).tz).date() - timedelta(days=1)
+    changes = classify(uow, config, as_of, command.at)
+    uow.commit()
+    return as_of, changes

@@ -1,15 +1,15 @@
 """Commission plans, who they pay, and each rep's statement for a period."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from salesloop.web.auth import Principal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from salesloop.web.auth import Principal
-
-from kpi.access import can_see_subject
+from kpi.domain.access import Slice, can_see_subject
 from kpi.domain.commissions import (
     Actuals,
     BonusRule,
@@ -20,12 +20,10 @@ from kpi.domain.commissions import (
     Tier,
     statement,
 )
-from kpi.domain.errors import DomainError, InvalidPlan
+from kpi.domain.errors import Conflict, DomainError, InvalidPlan, NotFound
 from kpi.domain.periods import Period
-from kpi.errors import Conflict, NotFound
 from kpi.models import CommissionPlanRow, PlanAssignmentRow, ScorecardRow
-from kpi.reading import Slice, counter_metrics
-from kpi.store import Projection, directory
+from kpi.repository import People, Projection, counter_metrics, directory
 
 
 def _components(items: list[dict]) -> tuple[CommissionComponent, ...]:
@@ -56,18 +54,38 @@ def _plain(items: list[dict]) -> list[dict]:
     return value(items)
 
 
-def create_plan(session: Session, current: Projection, principal: Principal, data: dict,
-                now: datetime) -> CommissionPlanRow:
-    if session.execute(select(CommissionPlanRow.id).where(CommissionPlanRow.name == data["name"])).first():
-        raise Conflict(f"a plan named {data['name']!r} exists")
-    if data.get("currency", current.currency) != current.currency:
+@dataclass(frozen=True)
+class CreatePlan:
+    name: str
+    components: list[dict]  # {basis, tiers: [{from_attainment_percent, rate_percent}]}, as PlanIn reads them
+    bonuses: list[dict]
+    clawback: bool
+    currency: str | None  # None: the company currency
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AssignPlan:
+    plan_id: int
+    rep_id: str
+    valid_from: date
+    valid_to: date | None
+
+
+def create_plan(uow, current: Projection, command: CreatePlan) -> CommissionPlanRow:
+    session = uow.session
+    if session.execute(select(CommissionPlanRow.id).where(CommissionPlanRow.name == command.name)).first():
+        raise Conflict(f"a plan named {command.name!r} exists")
+    if (command.currency or current.currency) != current.currency:
         raise InvalidPlan(f"plans pay in the company currency {current.currency}")
-    row = CommissionPlanRow(name=data["name"], currency=current.currency, components=_plain(data["components"]),
-                            bonuses=_plain(data.get("bonuses") or []), clawback=data.get("clawback", False),
-                            created_by=principal.user, created_at=now)
+    row = CommissionPlanRow(name=command.name, currency=current.currency, components=_plain(command.components),
+                            bonuses=_plain(command.bonuses), clawback=command.clawback,
+                            created_by=command.by, created_at=command.at)
     plan_of(row)  # the domain's rules: tiers from 0 %, increasing, one component per basis…
     session.add(row)
     session.flush()
+    uow.commit()
     return row
 
 
@@ -78,23 +96,26 @@ def get_plan(session: Session, plan_id: int) -> CommissionPlanRow:
     return row
 
 
-def assign_plan(session: Session, plan: CommissionPlanRow, data: dict) -> PlanAssignmentRow:
+def assign_plan(uow, command: AssignPlan) -> PlanAssignmentRow:
     """Pay a rep by this plan from a date; a rep has one plan on any day."""
-    start, end = data["valid_from"], data.get("valid_to")
+    session = uow.session
+    plan = get_plan(session, command.plan_id)
+    start, end = command.valid_from, command.valid_to
     if end is not None and end < start:
         raise InvalidPlan("valid_to comes before valid_from")
     overlapping = session.execute(select(PlanAssignmentRow).where(
-        PlanAssignmentRow.rep_id == data["rep_id"],
+        PlanAssignmentRow.rep_id == command.rep_id,
         or_(PlanAssignmentRow.valid_to.is_(None), PlanAssignmentRow.valid_to >= start),
         *([PlanAssignmentRow.valid_from <= end] if end is not None else []),
     )).scalars().first()
     if overlapping is not None:
-        raise Conflict(f"{data['rep_id']} is already on plan {overlapping.plan_id} from "
+        raise Conflict(f"{command.rep_id} is already on plan {overlapping.plan_id} from "
                        f"{overlapping.valid_from} to {overlapping.valid_to or 'open end'}")
-    team, region = directory(session).get(data["rep_id"], (None, None))
-    row = PlanAssignmentRow(rep_id=data["rep_id"], valid_from=start, valid_to=end, team=team, region=region)
+    team, region = directory(session).get(command.rep_id, (None, None))
+    row = PlanAssignmentRow(rep_id=command.rep_id, valid_from=start, valid_to=end, team=team, region=region)
     plan.assignments.append(row)
     session.flush()
+    uow.commit()
     return row
 
 
@@ -135,7 +156,7 @@ def statements(session: Session, current: Projection, principal: Principal,
         .order_by(PlanAssignmentRow.rep_id)).scalars()
     results = []
     for rep in reps:
-        if not can_see_subject(session, principal, "rep", rep):
+        if not can_see_subject(People(session), principal, "rep", rep):
             continue
         try:
             results.append((rep, statement_for(session, current, rep, period), None))

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from salesloop.web.errors import Problem
-
+from kpi.domain.errors import Forbidden
 from kpi.domain.periods import Period, local_date, parse_period
-from kpi.store import Projection
+from kpi.repository import Projection
 
 
 def period_from(text: str, current: Projection) -> Period:
@@ -18,5 +17,5 @@ def local_today(now: datetime, current: Projection):
     return local_date(now, current.tz)
 
 
-def forbidden(detail: str) -> Problem:
-    return Problem(403, "Forbidden", detail, kind="forbidden")
+def forbidden(detail: str) -> Forbidden:
+    return Forbidden(detail)

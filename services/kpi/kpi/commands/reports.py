@@ -8,17 +8,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from salesloop.web.errors import Problem
-
 from kpi.commands.awards import awards
 from kpi.commands.common import period_from
-from kpi.domain.errors import InvalidPeriod
+from kpi.domain.access import DIMENSIONS, EVERYONE, Slice
+from kpi.domain.errors import Forbidden, InvalidPeriod
 from kpi.domain.periods import Period, PeriodKind, period_containing, previous
-from kpi.events import REPORT_READY
+from kpi.domain.reports import ReportReady
 from kpi.models import ReportRow
-from kpi.presenters import award_json, metrics_json, summary_json
-from kpi.reading import DIMENSIONS, EVERYONE, Slice, breakdown, summary
-from kpi.store import Projection, first_fact_time, projection
+from kpi.repository import Projection, breakdown, first_fact_time, projection, summary
+from kpi.schemas import award_json, metrics_json, summary_json
 
 CLOSING_KINDS = (PeriodKind.DAY, PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR)
 BREAKDOWN_METRICS = ("revenue", "gross_profit", "orders", "new_customers", "leads_captured", "deals_won",
@@ -37,7 +35,7 @@ def build_report(session: Session, current: Projection, period: Period, now: dat
     for dimension in DIMENSIONS:
         try:
             allowed = visible(dimension)
-        except Problem:  # a dimension the caller may not see is left out
+        except Forbidden:  # a dimension the caller may not see is left out
             continue
         per_metric = {name: breakdown(session, current, period, dimension, name) for name in BREAKDOWN_METRICS}
         keys = sorted({key for values in per_metric.values() for key in values})
@@ -123,11 +121,7 @@ def _close(uow, config, current: Projection, period: Period, now: datetime) -> R
                     content=build_report(uow.session, current, period, now))
     uow.session.add(row)
     uow.session.flush()
-    uow.publish(REPORT_READY, {
-        "period_kind": period.kind.value, "period": period.label(), "generated_at": now,
-        "formats": ["json", "csv"], "url": report_url(config, period), "start": period.start,
-        "end": period.end, "timezone": current.timezone,
-    }, subject=period.label())
+    uow.emit(ReportReady(period, now, report_url(config, period), current.timezone))
     return row
 
 

@@ -5,15 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from salesloop.web.auth import Principal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from salesloop.web.auth import Principal
-
-from kpi.access import can_manage, can_see_subject
 from kpi.commands.common import forbidden, local_today, period_from
 from kpi.domain import counter_metrics as cm
-from kpi.domain.errors import InvalidPeriod, RuleViolation
+from kpi.domain.access import Slice, can_manage, can_see_subject
+from kpi.domain.errors import Conflict, InvalidPeriod, NotFound, RuleViolation, TargetsLocked
 from kpi.domain.periods import Period, PeriodKind
 from kpi.domain.scorecards import (
     Direction,
@@ -27,10 +26,8 @@ from kpi.domain.scorecards import (
     SubjectKind,
     score,
 )
-from kpi.errors import Conflict, NotFound, TargetsLocked
 from kpi.models import EvaluationRow, ScorecardRow, TargetRow
-from kpi.reading import Slice, metric_values
-from kpi.store import Projection, directory
+from kpi.repository import People, Projection, directory, metric_values
 
 SCORECARD_PERIODS = (PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR)
 EVALUATORS = {
@@ -91,11 +88,36 @@ def find_scorecard(session: Session, kind: str, subject: str, period: Period) ->
         ScorecardRow.period == period.label())).scalar_one_or_none()
 
 
-def set_targets(session: Session, config, current: Projection, principal: Principal, kind: str,
-                subject: str, period_text: str, data: dict, now: datetime) -> ScorecardRow:
+@dataclass(frozen=True)
+class SetTargets:
+    kind: str  # rep or team
+    subject: str
+    period: str  # its label: 2026-11, 2026-Q4 …
+    targets: list[dict]  # {metric, target, weight_percent, direction?}, as TargetIn reads them
+    rules: dict
+    by: Principal
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AddEvaluation:
+    kind: str
+    subject: str
+    period: str
+    source: str
+    score: Decimal
+    evaluator: str | None  # the customer, for a customer evaluation
+    comment: str | None
+    by: Principal
+    at: datetime
+
+
+def set_targets(uow, config, current: Projection, command: SetTargets) -> ScorecardRow:
     """Create or replace the targets (and scoring rules) of a subject's period."""
-    period = scorecard_period(period_text, current)
-    if not can_manage(session, principal, kind, subject):
+    session, principal, now = uow.session, command.by, command.at
+    kind, subject, data = command.kind, command.subject, {"targets": command.targets, "rules": command.rules}
+    period = scorecard_period(command.period, current)
+    if not can_manage(People(session), principal, kind, subject):
         raise forbidden(f"You may not set targets for {kind} {subject}.")
     _check_open(period, now, current, config.target_grace_days)
     rules = scoring_rules(data.get("rules") or {})
@@ -108,6 +130,7 @@ def set_targets(session: Session, config, current: Projection, principal: Princi
                              direction=t.direction.value) for t in card.targets]
     session.add(row)
     session.flush()
+    uow.commit()
     return row
 
 
@@ -120,7 +143,7 @@ def _placement(session: Session, kind: str, subject: str) -> tuple[str | None, s
 def visible_scorecard(session: Session, principal: Principal, kind: str, subject: str,
                       period: Period) -> ScorecardRow:
     row = find_scorecard(session, kind, subject, period)
-    if row is None or not can_see_subject(session, principal, kind, subject):
+    if row is None or not can_see_subject(People(session), principal, kind, subject):
         raise NotFound(f"no scorecard for {kind} {subject} in {period.label()}")
     return row
 
@@ -153,7 +176,7 @@ def scored(session: Session, current: Projection, row: ScorecardRow) -> ScoredCa
 def list_scorecards(session: Session, principal: Principal, period: Period) -> list[ScorecardRow]:
     rows = session.execute(select(ScorecardRow).where(ScorecardRow.period == period.label())
                            .order_by(ScorecardRow.subject_kind, ScorecardRow.subject_id)).scalars()
-    return [row for row in rows if can_see_subject(session, principal, row.subject_kind, row.subject_id)]
+    return [row for row in rows if can_see_subject(People(session), principal, row.subject_kind, row.subject_id)]
 
 
 # -- evaluations ------------------------------------------------------------------------------------------
@@ -161,7 +184,7 @@ def _may_evaluate(session: Session, principal: Principal, row: ScorecardRow, sou
     if source is EvaluationSource.SELF:
         return row.subject_kind == "rep" and row.subject_id == principal.user
     if source is EvaluationSource.SUPERVISOR:
-        return can_manage(session, principal, row.subject_kind, row.subject_id)
+        return can_manage(People(session), principal, row.subject_kind, row.subject_id)
     if not principal.has(*EVALUATORS[source], "admin"):
         return False
     if source is EvaluationSource.PEER:
@@ -170,18 +193,22 @@ def _may_evaluate(session: Session, principal: Principal, row: ScorecardRow, sou
     return True
 
 
-def add_evaluation(session: Session, principal: Principal, row: ScorecardRow, data: dict,
-                   now: datetime) -> EvaluationRow:
-    source = EvaluationSource(data["source"])
+def add_evaluation(uow, current: Projection, command: AddEvaluation) -> EvaluationRow:
+    session, principal, now = uow.session, command.by, command.at
+    row = find_scorecard(session, command.kind, command.subject, scorecard_period(command.period, current))
+    if row is None:
+        raise NotFound(f"no scorecard for {command.kind} {command.subject} in {command.period}")
+    source = EvaluationSource(command.source)
     if not _may_evaluate(session, principal, row, source):
         raise forbidden(f"You may not give a {source.value} evaluation of {row.subject_kind} {row.subject_id}.")
-    evaluator = data.get("evaluator") if source is EvaluationSource.CUSTOMER else None
+    evaluator = command.evaluator if source is EvaluationSource.CUSTOMER else None
     evaluator = evaluator or principal.user
     if any(e.source == source.value and e.evaluator == evaluator for e in row.evaluations):
         raise Conflict(f"{evaluator} already gave a {source.value} evaluation for this scorecard")
-    Evaluation(source, data["score"], evaluator)  # the domain checks the score
-    evaluation = EvaluationRow(source=source.value, score=data["score"], evaluator=evaluator,
-                               comment=data.get("comment"), recorded_at=now)
+    Evaluation(source, command.score, evaluator)  # the domain checks the score
+    evaluation = EvaluationRow(source=source.value, score=command.score, evaluator=evaluator,
+                               comment=command.comment, recorded_at=now)
     row.evaluations.append(evaluation)
     session.flush()
+    uow.commit()
     return evaluation

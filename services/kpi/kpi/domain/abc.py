@@ -123,3 +123,18 @@ def reclassify(revenue_by_customer: Mapping[str, Decimal],
     current = classify({**dict.fromkeys(previous, Decimal(0)), **revenue_by_customer},
                        thresholds)
     return current, changes(previous, current)
+
+
+@dataclass(frozen=True)
+class CustomerClassified:
+    """A customer's class changed, or was set for the first time (announced as
+    kpi.customer.classified): the class, the revenue it rests on and the rules."""
+
+    customer_id: str
+    abc_class: AbcClass
+    previous_class: AbcClass | None
+    trailing_revenue: Decimal
+    currency: str
+    as_of: date
+    thresholds: AbcThresholds
+    months: int

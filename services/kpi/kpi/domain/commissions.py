@@ -69,7 +69,7 @@ class CommissionComponent:
         if not self.tiers or self.tiers[0].from_attainment_percent != 0:
             raise InvalidPlan(f"{self.basis.label} tiers must start at 0 % attainment")
         starts = [tier.from_attainment_percent for tier in self.tiers]
-        if any(later <= earlier for earlier, later in zip(starts, starts[1:])):
+        if any(later <= earlier for earlier, later in zip(starts, starts[1:], strict=False)):
             raise InvalidPlan(f"{self.basis.label} tiers must start at increasing attainment")
 
     @classmethod

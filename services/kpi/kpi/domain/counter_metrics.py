@@ -163,7 +163,9 @@ def nps(counters: Counters) -> MetricValue:
 
 def metric_from_counters(name: str, counters: Counters, currency: str) -> MetricValue:
     """One counter-based metric (see COUNTER_METRICS) from the period's sums."""
-    g = lambda counter: _get(counters, counter)  # noqa: E731 - a local shorthand
+    def g(counter: str) -> Decimal:  # a local shorthand
+        return _get(counters, counter)
+
     match name:
         case "revenue":
             return revenue(counters, currency)

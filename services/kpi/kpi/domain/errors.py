@@ -5,6 +5,8 @@ subclasses to 422 and `RuleViolation` subclasses to 409/422 as it sees fit.
 """
 
 
+
+
 class DomainError(Exception):
     """Root of every error the KPI domain raises on purpose."""
 
@@ -63,3 +65,21 @@ class MissingTarget(RuleViolation):
 
 class MissingFigure(DomainError):
     """A computation needs an actual figure (e.g. gross profit) that is unknown."""
+
+
+# -- errors of the service's own commands ------------------------------------------------------------
+# Errors of the KPI service's own commands (the domain has its own hierarchy).
+class NotFound(DomainError):
+    """No such scorecard, plan, report or customer (or not one the caller may see)."""
+
+
+class Conflict(DomainError):
+    """The request clashes with what exists: a duplicate, an overlap, a locked record."""
+
+
+class TargetsLocked(Conflict):
+    """Targets are set at a period's start; once it is under way they stand."""
+
+
+class Forbidden(DomainError):
+    """The caller may not see or change this (answered as 403)."""

@@ -1,5 +1,4 @@
-from salesloop.migrations import run_env
-
 from kpi.models import metadata
+from salesloop.migrations import run_env
 
 run_env(metadata)

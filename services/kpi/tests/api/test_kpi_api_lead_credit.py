@@ -10,10 +10,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from conftest import DIRECTOR, OPS
-from kpi.store import stored_totals
+from salesloop.testing.identities import ANONYMOUS, DIRECTOR, OPS
+from kpi.repository import stored_totals
 from kpi.domain.rollup import LEADS_CAPTURED, RollupKey
-from kpi_testdata import R1, R2, lead, utc
+from kpi_client import R1, R2, lead, utc
 
 
 def assigned(when, lead_id, who):
@@ -35,7 +35,7 @@ def deliver(harness, *events):
 
 
 def figures(harness, query):
-    response = harness.get(f"/kpis?{query}", **DIRECTOR)
+    response = harness.get(f"/kpis?{query}", who=DIRECTOR)
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     return {name: body["metrics"][name]["value"]
@@ -43,14 +43,14 @@ def figures(harness, query):
 
 
 def test_prometheus_metrics_and_kpis_live_side_by_side(kpi):
-    scrape = kpi.get("/metrics", role=None)
+    scrape = kpi.get("/metrics", who=ANONYMOUS)
     assert scrape.status_code == 200
     assert scrape.mimetype == "text/plain"
     assert "# HELP" in scrape.get_data(as_text=True)
     deliver(kpi, CAPTURED)
     values, body = figures(kpi, "period=2026-11-03")
     assert (body["period"], values["leads_captured"]) == ("2026-11-03", "1")
-    assert kpi.get("/kpis/catalog", **DIRECTOR).status_code == 200
+    assert kpi.get("/kpis/catalog", who=DIRECTOR).status_code == 200
 
 
 @pytest.mark.parametrize("order", [(CAPTURED, TO_R1, CONVERTED, OTHER), (TO_R1, CONVERTED, OTHER, CAPTURED)])
@@ -75,7 +75,7 @@ def test_a_reassignment_moves_the_lead_and_a_rebuild_agrees(kpi):
         live = stored_totals(session)
     assert live[RollupKey(date(2026, 11, 3), LEADS_CAPTURED, "region", "west")] == D(1)
     assert RollupKey(date(2026, 11, 3), LEADS_CAPTURED, "region", "east") not in live
-    assert kpi.post("/admin/rebuild", json={}, **OPS).status_code == 200
+    assert kpi.post("/admin/rebuild", json={}, who=OPS).status_code == 200
     with kpi.runtime.database.session() as session:
         assert stored_totals(session) == live
     assert figures(kpi, "period=2026-11")[0] == {

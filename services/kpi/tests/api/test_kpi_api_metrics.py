@@ -6,15 +6,15 @@ November 2026 in Shanghai, company currency CNY (see tests/unit for the arithmet
 """
 import pytest
 
-from conftest import DIRECTOR
-from kpi_testdata import deliver_all
+from salesloop.testing.identities import ANONYMOUS, DIRECTOR
+from kpi_client import deliver_all
 
 SUPERVISOR_T1 = {"role": "supervisor", "user": "sup-1", "team": "t1", "region": "east"}
 MANAGER_EAST = {"role": "manager", "user": "mgr-1", "team": None, "region": "east"}
 
 
 def metrics(harness, query, who=DIRECTOR):
-    response = harness.get(f"/kpis?{query}", **who)
+    response = harness.get(f"/kpis?{query}", who=who)
     assert response.status_code == 200, response.get_json()
     return response.get_json()
 
@@ -105,11 +105,8 @@ def test_an_empty_period_says_no_data(loaded_once):
     assert body["growth"]["revenue"]["vs_previous"]["value"] is None
 
 
-def test_a_company_in_another_timezone_books_by_its_own_calendar(service_harness):
-    from kpi.app import create_app
-    from kpi.bootstrap import spec
-
-    harness = service_harness(spec(), create_app, company_timezone="UTC")
+def test_a_company_in_another_timezone_books_by_its_own_calendar(make_kpi):
+    harness = make_kpi(company_timezone="UTC")
     deliver_all(harness)
     body = metrics(harness, "period=2026-11")
     assert body["timezone"] == "UTC"
@@ -118,22 +115,25 @@ def test_a_company_in_another_timezone_books_by_its_own_calendar(service_harness
 
 
 def test_breakdown_sorted_and_paginated(loaded_once):
-    response = loaded_once.get("/kpis/breakdown?period=2026-11&by=product&metric=revenue&page_size=2", **DIRECTOR)
+    response = loaded_once.get("/kpis/breakdown?period=2026-11&by=product&metric=revenue&page_size=2", who=DIRECTOR)
     assert response.status_code == 200
-    assert [(i["key"], i["metric"]["value"]) for i in response.get_json()] == [("P1", "18475.00"),
-                                                                               ("P2", "12123.40")]
-    assert '"total": 3' in response.headers["X-Pagination"]
-    body = loaded_once.get("/kpis/breakdown?period=2026-11&by=rep&metric=win_rate&sort=key", **DIRECTOR).get_json()
-    assert [(i["key"], i["metric"]["value"]) for i in body] == [("r1", "100.00"), ("r2", "33.33")]
-    cycle = loaded_once.get("/kpis/breakdown?period=2026-11&by=rep&metric=sales_cycle_median", **DIRECTOR)
-    assert [(i["key"], i["metric"]["value"]) for i in cycle.get_json()] == [("r2", "45.50"), ("r1", "43.25")]
+    page = response.get_json()
+    assert [(i["key"], i["metric"]["value"]) for i in page["items"]] == [("P1", "18475.00"), ("P2", "12123.40")]
+    assert (page["page"], page["page_size"], page["total"]) == (1, 2, 3)
+    second = loaded_once.get("/kpis/breakdown?period=2026-11&by=product&metric=revenue&page_size=2&page=2",
+                             who=DIRECTOR).get_json()
+    assert [i["key"] for i in second["items"]] == ["P3"]
+    body = loaded_once.get("/kpis/breakdown?period=2026-11&by=rep&metric=win_rate&sort=key", who=DIRECTOR).get_json()
+    assert [(i["key"], i["metric"]["value"]) for i in body["items"]] == [("r1", "100.00"), ("r2", "33.33")]
+    cycle = loaded_once.get("/kpis/breakdown?period=2026-11&by=rep&metric=sales_cycle_median", who=DIRECTOR)
+    assert [(i["key"], i["metric"]["value"]) for i in cycle.get_json()["items"]] == [("r2", "45.50"), ("r1", "43.25")]
 
 
 def test_trend_by_month(loaded_once):
-    body = loaded_once.get("/kpis/trend?period=2026-Q4&every=month&metric=revenue", **DIRECTOR).get_json()
+    body = loaded_once.get("/kpis/trend?period=2026-Q4&every=month&metric=revenue", who=DIRECTOR).get_json()
     assert [(p["period"], p["metric"]["value"]) for p in body] == [
         ("2026-10", "3000.00"), ("2026-11", "34423.40"), ("2026-12", "-4200.00")]
-    weekly = loaded_once.get("/kpis/trend?period=2026-11&every=week&metric=sales_cycle_median&rep=r1", **DIRECTOR)
+    weekly = loaded_once.get("/kpis/trend?period=2026-11&every=week&metric=sales_cycle_median&rep=r1", who=DIRECTOR)
     # Weeks 44–49 overlap November: D0 signed in week 45 (68 days), D1 in week 47 (18.5 days).
     assert [(p["period"], p["metric"]["value"]) for p in weekly.get_json()] == [
         ("2026-W44", None), ("2026-W45", "68.00"), ("2026-W46", None), ("2026-W47", "18.50"),
@@ -141,7 +141,7 @@ def test_trend_by_month(loaded_once):
 
 
 def test_the_catalog_lists_every_metric(loaded_once):
-    catalog = {m["name"]: m for m in loaded_once.get("/kpis/catalog", **DIRECTOR).get_json()}
+    catalog = {m["name"]: m for m in loaded_once.get("/kpis/catalog", who=DIRECTOR).get_json()}
     assert len(catalog) == 23
     assert catalog["compliance_violations"]["direction"] == "lower"
     assert catalog["weighted_pipeline"]["from_rollups"] is False
@@ -154,8 +154,8 @@ def test_each_role_sees_its_own_scope(loaded_once):
     assert metrics(loaded_once, "period=2026-11&rep=r2", SUPERVISOR_T1)["metrics"]["revenue"]["value"] == "20300.00"
     assert metrics(loaded_once, "period=2026-11", MANAGER_EAST)["scope"] == {"dimension": "region", "value": "east"}
     assert metrics(loaded_once, "period=2026-11&team=t1", MANAGER_EAST)["scope"]["value"] == "t1"
-    by_rep = loaded_once.get("/kpis/breakdown?period=2026-11&by=rep&metric=revenue", **MANAGER_EAST).get_json()
-    assert [i["key"] for i in by_rep] == ["r1"]  # r2 works in the west
+    by_rep = loaded_once.get("/kpis/breakdown?period=2026-11&by=rep&metric=revenue", who=MANAGER_EAST).get_json()
+    assert [i["key"] for i in by_rep["items"]] == ["r1"]  # r2 works in the west
 
 
 @pytest.mark.parametrize("who, query", [
@@ -166,13 +166,13 @@ def test_each_role_sees_its_own_scope(loaded_once):
     (MANAGER_EAST, "period=2026-11&rep=r2"),
 ])
 def test_figures_outside_the_scope_are_forbidden(loaded_once, who, query):
-    response = loaded_once.get(f"/kpis?{query}", **who)
+    response = loaded_once.get(f"/kpis?{query}", who=who)
     assert response.status_code == 403
     assert response.get_json()["type"].endswith("/forbidden")
 
 
 def test_without_a_token_nothing(loaded_once):
-    assert loaded_once.get("/kpis?period=2026-11", role=None).status_code == 401
+    assert loaded_once.get("/kpis?period=2026-11", who=ANONYMOUS).status_code == 401
 
 
 @pytest.mark.parametrize("query, field", [
@@ -180,32 +180,32 @@ def test_without_a_token_nothing(loaded_once):
     ("period=2026-11&rep=r1&team=t1", "team"), ("period=2026-11&rep=" + "x" * 65, "rep"),
 ])
 def test_bad_queries_get_field_messages(loaded_once, query, field):
-    response = loaded_once.get(f"/kpis?{query}", **DIRECTOR)
+    response = loaded_once.get(f"/kpis?{query}", who=DIRECTOR)
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
     assert field in response.get_json()["errors"]
 
 
 def test_bad_breakdown_and_trend_queries(loaded_once):
-    response = loaded_once.get("/kpis/breakdown?period=2026-11&by=planet&metric=luck", **DIRECTOR)
+    response = loaded_once.get("/kpis/breakdown?period=2026-11&by=planet&metric=luck", who=DIRECTOR)
     assert response.status_code == 422 and set(response.get_json()["errors"]) == {"by", "metric"}
-    response = loaded_once.get("/kpis/trend?period=2026-11&every=hour&metric=revenue", **DIRECTOR)
+    response = loaded_once.get("/kpis/trend?period=2026-11&every=hour&metric=revenue", who=DIRECTOR)
     assert response.status_code == 422 and "every" in response.get_json()["errors"]
 
 
 def test_the_trend_as_an_svg_bar_chart(loaded_once):
-    response = loaded_once.get("/kpis/trend/chart?period=2026-Q4&every=month&metric=revenue", **DIRECTOR)
+    response = loaded_once.get("/kpis/trend/chart?period=2026-Q4&every=month&metric=revenue", who=DIRECTOR)
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     svg = response.data.decode()
     assert svg.startswith("<svg") and svg.endswith("</svg>")
     assert svg.count("<rect") == 3  # October, November, December
     assert "2026-11: 34423.40 CNY" in svg and 'fill="#d0584a"' in svg  # December is negative
-    empty = loaded_once.get("/kpis/trend/chart?period=2026-Q1&every=month&metric=win_rate", **DIRECTOR)
+    empty = loaded_once.get("/kpis/trend/chart?period=2026-Q1&every=month&metric=win_rate", who=DIRECTOR)
     assert empty.data.decode().count("<rect") == 0 and empty.data.decode().count("—") == 3
 
 
 def test_the_openapi_document_lists_every_resource(loaded_once):
-    spec = loaded_once.get("/openapi.json", role=None).get_json()
+    spec = loaded_once.get("/openapi.json", who=ANONYMOUS).get_json()
     assert {"/kpis", "/kpis/breakdown", "/kpis/trend", "/kpis/trend/chart", "/facts",
             "/scorecards/{kind}/{subject}/{period}", "/commission-plans", "/commissions/{rep_id}/{period}",
             "/awards", "/reports/{period}", "/customer-classes", "/admin/rebuild", "/admin/classify"} <= set(

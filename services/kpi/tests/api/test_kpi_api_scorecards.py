@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import DIRECTOR, set_clock
+from salesloop.testing.identities import DIRECTOR
 
 R1 = {"role": "rep", "user": "r1", "team": "t1", "region": "east"}
 R2 = {"role": "rep", "user": "r2", "team": "t1", "region": "west"}
@@ -22,11 +22,11 @@ CARD = "/scorecards/rep/r1/2026-11"
 
 
 def put_targets(harness, body=TARGETS, who=SUP_T1, path=CARD):
-    return harness.put(path, json=body, **who)
+    return harness.put(path, json=body, who=who)
 
 
 def evaluate(harness, who, source, score, **extra):
-    return harness.post(f"{CARD}/evaluations", json={"source": source, "score": score, **extra}, **who)
+    return harness.post(f"{CARD}/evaluations", json={"source": source, "score": score, **extra}, who=who)
 
 
 def test_a_supervisor_sets_targets_and_the_card_scores_attainment_and_evaluations(loaded):
@@ -36,7 +36,7 @@ def test_a_supervisor_sets_targets_and_the_card_scores_attainment_and_evaluation
     for who, source, score, extra in ((SUP_T1, "supervisor", "80", {}), (R1, "self", "90", {}),
                                       (R2, "peer", "70", {}), (AGENT, "customer", "60", {"evaluator": "C1"})):
         assert evaluate(loaded, who, source, score, **extra).status_code == 201
-    card = loaded.get(CARD, **R1).get_json()
+    card = loaded.get(CARD, who=R1).get_json()
     lines = {line["metric"]: line for line in card["lines"]}
     # revenue 14 123.40 / 20 000 = 70.617 % × 50 = 35.3085; win rate 100 / 80 = 125 % × 30 = 37.5;
     # CSAT 4.50 / 4 = 112.5 % × 20 = 22.5 → results 95.3085.
@@ -56,21 +56,21 @@ def test_rules_cap_attainment_and_leave_out_missing_metrics(loaded):
                         {"metric": "nps", "target": "50", "weight_percent": "20"}],
             "rules": {"attainment_cap_percent": "120", "missing_actual": "exclude", "results_weight_percent": "100"}}
     assert put_targets(loaded, body, MANAGER_EAST, "/scorecards/rep/r1/2026-12").status_code == 200
-    card = loaded.get("/scorecards/rep/r1/2026-12", **DIRECTOR).get_json()
+    card = loaded.get("/scorecards/rep/r1/2026-12", who=DIRECTOR).get_json()
     # December r1: no revenue (0 → 0 %), no closed deal and no survey (left out): only revenue counts.
     assert [(l["metric"], l["counted_percent"]) for l in card["lines"]] == [("revenue", "0.00"), ("win_rate", None),
                                                                           ("nps", None)]
     assert card["final_score"] == "0.00"
     november = put_targets(loaded, body, SUP_T1).get_json()
     assert november["rules"]["attainment_cap_percent"] == "120"
-    lines = {l["metric"]: l for l in loaded.get(CARD, **DIRECTOR).get_json()["lines"]}
+    lines = {l["metric"]: l for l in loaded.get(CARD, who=DIRECTOR).get_json()["lines"]}
     assert (lines["win_rate"]["attainment_percent"], lines["win_rate"]["counted_percent"]) == ("125.00", "120.00")
 
 
 def test_targets_stand_once_the_period_is_under_way(loaded):
-    set_clock(loaded, datetime(2026, 11, 1, 15, 0, tzinfo=timezone.utc))  # 23:00 on 1 November in Shanghai
+    loaded.set_clock(datetime(2026, 11, 1, 15, 0, tzinfo=timezone.utc))  # 23:00 on 1 November in Shanghai
     assert put_targets(loaded).status_code == 200
-    set_clock(loaded, datetime(2026, 11, 1, 16, 0, tzinfo=timezone.utc))  # 00:00 on 2 November
+    loaded.set_clock(datetime(2026, 11, 1, 16, 0, tzinfo=timezone.utc))  # 00:00 on 2 November
     response = put_targets(loaded)
     assert response.status_code == 409
     assert "had to be set by 2026-11-01" in response.get_json()["detail"]
@@ -95,7 +95,7 @@ def test_bad_targets_get_field_messages_and_write_nothing(loaded, body, field):
     response = put_targets(loaded, body)
     assert response.status_code == 422
     assert field in response.get_json()["errors"]
-    assert loaded.get(CARD, **DIRECTOR).status_code == 404
+    assert loaded.get(CARD, who=DIRECTOR).status_code == 404
 
 
 def test_weights_must_add_up_to_100(loaded):
@@ -104,7 +104,7 @@ def test_weights_must_add_up_to_100(loaded):
     response = put_targets(loaded, body)
     assert response.status_code == 422
     assert response.get_json()["detail"] == "metric weights add up to 90, not 100"
-    assert loaded.get(CARD, **DIRECTOR).status_code == 404
+    assert loaded.get(CARD, who=DIRECTOR).status_code == 404
 
 
 @pytest.mark.parametrize("who, source", [(R2, "self"), (R3, "peer"), (R1, "peer"), (R2, "supervisor"),
@@ -124,10 +124,10 @@ def test_one_evaluation_per_evaluator_and_source(loaded):
 def test_scorecards_are_seen_within_scope(loaded):
     put_targets(loaded)
     put_targets(loaded, path="/scorecards/team/t1/2026-11")
-    assert loaded.get(CARD, **R2).status_code == 404
-    listed = loaded.get("/scorecards?period=2026-11", **SUP_T1).get_json()
+    assert loaded.get(CARD, who=R2).status_code == 404
+    listed = loaded.get("/scorecards?period=2026-11", who=SUP_T1).get_json()["items"]
     assert [(c["subject_kind"], c["subject_id"]) for c in listed] == [("rep", "r1"), ("team", "t1")]
-    assert [c["subject_id"] for c in loaded.get("/scorecards?period=2026-11", **R1).get_json()] == ["r1"]
-    team = loaded.get("/scorecards/team/t1/2026-11", **SUP_T1).get_json()
+    assert [c["subject_id"] for c in loaded.get("/scorecards?period=2026-11", who=R1).get_json()["items"]] == ["r1"]
+    team = loaded.get("/scorecards/team/t1/2026-11", who=SUP_T1).get_json()
     assert team["lines"][0]["actual"] == "34423.40"
-    assert loaded.get("/scorecards/rep/r1/2026-11-05", **DIRECTOR).status_code == 422  # scorecards are not daily
+    assert loaded.get("/scorecards/rep/r1/2026-11-05", who=DIRECTOR).status_code == 422  # scorecards are not daily

@@ -12,9 +12,9 @@ from kpi.config import load_config
 from kpi.domain import projection as pj
 from kpi.domain.rollup import REVENUE, RollupKey
 from kpi.models import FactRow, RepDirectoryRow, RollupRow
-from kpi.store import row_to_fact, stored_totals
-from kpi.translate import to_fact
-from kpi_testdata import SHANGHAI, dataset, deliver_all, order, item, R1, R2
+from kpi.repository import row_to_fact, stored_totals
+from kpi.readers import to_fact
+from kpi_client import SHANGHAI, dataset, deliver_all, order, item, R1, R2
 
 
 def facts_of(events):
@@ -137,11 +137,8 @@ def test_a_malformed_event_is_refused_for_the_dead_letter_queue_and_nothing_is_w
     assert count(kpi, FactRow) == 0 and count(kpi, RollupRow) == 0
 
 
-def test_the_projections_keep_the_calendar_they_were_built_in(service_harness):
-    from kpi.app import create_app
-    from kpi.bootstrap import spec
-
-    harness = service_harness(spec(), create_app, company_timezone="UTC")
+def test_the_projections_keep_the_calendar_they_were_built_in(make_kpi):
+    harness = make_kpi(company_timezone="UTC")
     assert load_config(harness.settings).timezone == "UTC"
     harness.deliver(*order("created", "2026-12-01 00:30", "O6", "C5", R2, [item("P3", "800.00", None)]))
     # 00:30 in Shanghai is 16:30 UTC the day before: a UTC company books it on 30 November.

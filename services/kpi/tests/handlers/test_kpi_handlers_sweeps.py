@@ -4,9 +4,8 @@ from decimal import Decimal as D
 
 from sqlalchemy import select
 
-from conftest import run_sweep
 from kpi.models import CustomerClassRow, ReportRow
-from kpi_testdata import R1, item, order
+from kpi_client import R1, item, order
 
 
 def at(text):
@@ -24,7 +23,7 @@ def buy(harness, when, order_id, customer, amount, kind="created"):
 
 
 def reports_sweep(harness, now):
-    run_sweep(harness, "period-reports", now)
+    harness.run_sweep("period-reports", now)
 
 
 def test_customers_are_classed_by_pareto_on_trailing_revenue_and_first_classes_published(loaded):
@@ -55,11 +54,8 @@ def test_only_a_changed_class_is_published_again_and_the_run_is_daily(loaded):
     assert classes(loaded)["C2"] == ("B", None, D("7123.40"))  # unchanged: not published again
 
 
-def test_thresholds_and_window_are_configurable(service_harness):
-    from kpi.app import create_app
-    from kpi.bootstrap import spec
-
-    harness = service_harness(spec(), create_app, extra={"KPI_ABC_A_PERCENT": "50", "KPI_ABC_B_PERCENT": "75",
+def test_thresholds_and_window_are_configurable(make_kpi):
+    harness = make_kpi(extra={"KPI_ABC_A_PERCENT": "50", "KPI_ABC_B_PERCENT": "75",
                                                           "KPI_ABC_MONTHS": "1"})
     buy(harness, "2026-11-10 10:00", "X1", "K1", "600.00")
     buy(harness, "2026-11-11 10:00", "X2", "K2", "300.00")

@@ -23,16 +23,17 @@ from salesloop.testing.broker import (
     publish_raw,
 )
 
-from conftest import run_sweep
+from salesloop.testing.identities import DIRECTOR
+
 from kpi.app import create_app
 from kpi.bootstrap import spec
 from kpi.config import load_config
 from kpi.domain import projection as pj
 from kpi.models import FactRow
-from kpi.rebuild import rebuild
-from kpi.store import stored_totals
-from kpi.translate import to_fact
-from kpi_testdata import SHANGHAI, dataset, item, order, R1
+from kpi.commands.rebuild import rebuild
+from kpi.repository import stored_totals
+from kpi.readers import to_fact
+from kpi_client import R1, SHANGHAI, KpiClient, dataset, item, order
 
 pytestmark = pytest.mark.integration
 
@@ -42,7 +43,7 @@ def kpi_live(service_harness, postgres_url, rabbitmq_url, bus_namespace):
     harness = service_harness(spec(), create_app, database_url=postgres_url, bus_url=rabbitmq_url,
                               namespace=bus_namespace, migrate=True, retry_base_seconds=0.05, max_attempts=2)
     declare_queues(harness.runtime)
-    yield harness
+    yield KpiClient(harness)
     cleanup_bus(harness.runtime)
 
 
@@ -63,7 +64,7 @@ def test_the_same_event_delivered_twice_counts_once(kpi_live):
     for message in (created, created, marker):
         publish_raw(kpi_live.runtime, message.type, message)
     assert consume_until(kpi_live.runtime, lambda: facts_in_log(kpi_live) == 2)
-    body = kpi_live.get("/kpis?period=2026-11", role="director").get_json()
+    body = kpi_live.get("/kpis?period=2026-11", who=DIRECTOR).get_json()
     assert (body["metrics"]["revenue"]["value"], body["metrics"]["orders"]["value"]) == ("10001.00", "2")
 
 
@@ -83,7 +84,7 @@ def test_a_rebuild_gives_the_same_figures_as_the_live_rollups(kpi_live):
     reference = pj.recompute_all([to_fact(t, d, event_id=i, fallback_time=datetime.now(timezone.utc),
                                           company_currency="CNY") for i, t, d in dataset()], SHANGHAI, "CNY")
     assert live == reference and result.rows == len(reference)
-    body = kpi_live.get("/kpis?period=2026-11", role="director").get_json()
+    body = kpi_live.get("/kpis?period=2026-11", who=DIRECTOR).get_json()
     assert (body["metrics"]["revenue"]["value"], body["metrics"]["new_customers"]["value"]) == ("34423.40", "2")
 
 
@@ -95,7 +96,7 @@ def test_a_changed_abc_class_reaches_the_leads_and_service_desk_queues(kpi_live)
     try:
         kpi_live.deliver(*order("created", "2026-11-03 10:00", "O1", "C1", R1, [item("P1", "900.00", None)]))
         kpi_live.deliver(*order("created", "2026-11-04 10:00", "O2", "C2", R1, [item("P1", "100.00", None)]))
-        run_sweep(kpi_live, "abc-classification", datetime(2026, 11, 30, 16, 30, tzinfo=timezone.utc))
+        kpi_live.run_sweep("abc-classification", datetime(2026, 11, 30, 16, 30, tzinfo=timezone.utc))
         assert publish_outbox(kpi_live.runtime) == 2
         for name, bus in listeners.items():
             received = _drain(kpi_live, bus)

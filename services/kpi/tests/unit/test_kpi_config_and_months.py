@@ -7,7 +7,7 @@ import pytest
 from salesloop.config import ConfigError, load_settings
 
 from kpi.config import load_config
-from kpi.store import _whole_months, by_month
+from kpi.repository import _whole_months, by_month
 from kpi.domain.rollup import RollupKey
 
 

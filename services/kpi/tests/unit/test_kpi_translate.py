@@ -5,7 +5,7 @@ from decimal import Decimal as D
 import pytest
 
 from kpi.domain import facts as ft
-from kpi.translate import UnreadableEvent, to_fact
+from kpi.readers import UnreadableEvent, to_fact
 
 ENVELOPE_TIME = datetime(2026, 11, 25, 8, 0, tzinfo=timezone.utc)
 

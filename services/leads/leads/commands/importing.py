@@ -15,6 +15,7 @@ import csv
 import io
 import logging
 import re
+from collections.abc import Iterator
 from datetime import datetime
 
 from marshmallow import ValidationError
@@ -86,7 +87,7 @@ def read_header(reader) -> list[str | None]:
     return fields
 
 
-def rows_of(text) -> tuple[list, "iterator"]:
+def rows_of(text) -> tuple[list, Iterator[tuple[int, list[str]]]]:
     reader = csv.reader(text)
     fields = read_header(reader)
 

@@ -105,10 +105,11 @@ def test_a_capture_is_eleven_statements_and_only_the_assignment_is_under_the_rep
         "SELECT anon_1.kind",            # the rules in force (parsed once per version)
         "SELECT anon_1.branch",          # leads, customers and contacts sharing a key, at once
         "INSERT INTO lead_history",      # captured and graded, in one statement
-        "INSERT INTO outbox", "INSERT INTO outbox",
         "SELECT reps.id",                # the reps locked, until the commit
         "SELECT leads.owner_rep_id",     # their loads
-        "INSERT INTO leads", "INSERT INTO lead_history", "UPDATE reps SET", "INSERT INTO outbox",
+        "INSERT INTO leads", "INSERT INTO lead_history", "UPDATE reps SET",
+        "INSERT INTO outbox",            # the three events, in one statement at the commit
+        "SELECT pg_notify('salesloop_outbox'",  # wakes the relay once the commit is visible
         "INSERT INTO audit_log",         # after the commit, in its own transaction
     ]
 

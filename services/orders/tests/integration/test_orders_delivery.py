@@ -14,7 +14,8 @@ import pytest
 from kombu import Queue, binding
 from sqlalchemy import func, select, text
 
-from salesloop.messaging.deadletters import DeadLetterQueue
+from salesloop.messaging.deadletters import DeadLetterQueue, Selection
+from salesloop.testing.browser import serve
 from salesloop.testing.broker import (
     cleanup_bus,
     consume_until,
@@ -97,8 +98,8 @@ CRASHING_WORKER = textwrap.dedent('''
     if {mode!r} == "after-commit":
         process = worker.processor.process
 
-        def process_then_die(body):
-            process(body)                  # the order and the inbox row are committed...
+        def process_then_die(*message):
+            process(*message)                  # the order and the inbox row are committed...
             os._exit(17)                   # ...and the worker dies before it acks
         worker.processor.process = process_then_die
     worker.run()
@@ -146,7 +147,7 @@ def test_the_pika_storefront_example_makes_its_order_exactly_once(live):
 
     assert consume_until(live.runtime, lambda: scalar(live, "select count(*) from inbox") == 2 and queue_empty(live))
 
-    found = live.get(f"/orders?storefront_order_id={sent['storefront_order_id']}", **OPS).json
+    found = live.get(f"/orders?storefront_order_id={sent['storefront_order_id']}", **OPS).json["items"]
     assert len(found) == 1
     assert (found[0]["origin"], found[0]["total_amount"], found[0]["currency"]) == ("storefront", "222.60", "CNY")
     [created] = live.published("orders.order.created")
@@ -154,6 +155,27 @@ def test_the_pika_storefront_example_makes_its_order_exactly_once(live):
     # the worker continued the storefront's trace into the order's event
     headers = json.loads(scalar(live, "select trace_headers from outbox where event_id = :id", id=created["id"]))
     assert headers["traceparent"].split("-")[1] == sent["traceparent"].split("-")[1]
+
+
+def test_the_storefront_recipe_publishes_then_checks_its_order_on_the_api(live):
+    """`storefront_publisher.py --check`: the pika instrumentation writes the trace header,
+    then the script waits on GET /orders until its order exists."""
+    settings = live.runtime.settings
+    token = live.token(OPS["role"], OPS["user"], team=OPS.get("team"), region=OPS.get("region"))
+    with serve(live.app) as orders_url:
+        child = subprocess.Popen([sys.executable, str(PUBLISHER), "--url", pika_url(settings.bus_url),
+                                  "--exchange", settings.exchange, "--check", orders_url, "--token", token,
+                                  "--wait", "30"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert consume_until(live.runtime, lambda: scalar(live, "select count(*) from inbox") == 1, timeout=30)
+        out, err = child.communicate(timeout=40)
+    assert child.returncode == 0, err[-2000:]
+    result = json.loads(out)
+    [order] = live.get(f"/orders?storefront_order_id={result['storefront_order_id']}", **OPS).json["items"]
+    assert (result["order_id"], result["status"]) == (order["id"], order["status"])
+    # The header the instrumentation wrote carries the script's trace into the order's event.
+    [created] = live.published("orders.order.created")
+    headers = json.loads(scalar(live, "select trace_headers from outbox where event_id = :id", id=created["id"]))
+    assert headers["traceparent"].split("-")[1] == result["traceparent"].split("-")[1]
 
 
 def test_an_invalid_storefront_order_is_parked_with_its_reason_then_fixed_and_replayed(live):
@@ -171,7 +193,7 @@ def test_an_invalid_storefront_order_is_parked_with_its_reason_then_fixed_and_re
     assert orders_for(live, storefront_order_id=good["storefront_order_id"]) == 0
 
     fixed = {**bad, "items": [{"sku": "TEA-01", "name": "Longjing 250 g", "qty": "2", "unit_price": "88.80"}]}
-    assert DeadLetterQueue(live.runtime.bus).replay(event.id, fixed_data=fixed) == 1
+    assert DeadLetterQueue(live.runtime.bus).replay(Selection(event_id=event.id), fixed_data=fixed).count == 1
 
     assert consume_until(live.runtime, lambda: orders_for(live, storefront_order_id=good["storefront_order_id"]) == 1)
     assert dead_letters(live.runtime) == []

@@ -37,7 +37,7 @@ def test_a_signed_contract_creates_an_order_with_the_contracts_amounts(orders):
     assert created["actor"] == "system:deals" and created["payment_terms"] == "30% advance, 70% net 30"
 
     found = orders.get(f"/orders?contract_id={contract['contract_id']}", role="rep", user="rep-7",
-                       team="east-1", region="east").json
+                       team="east-1", region="east").json["items"]
     assert [o["id"] for o in found] == [created["order_id"]]
 
 
@@ -128,7 +128,7 @@ def test_the_same_storefront_order_twice_makes_one_order(orders):
     orders.deliver("storefront.order.placed", placed)
 
     assert order_count(orders) == 1
-    found = orders.get(f"/orders?storefront_order_id={placed['storefront_order_id']}").json
+    found = orders.get(f"/orders?storefront_order_id={placed['storefront_order_id']}").json["items"]
     assert len(found) == 1 and found[0]["origin"] == "storefront"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from salesloop.web.fields import PageOf, page_of
 from salesloop.web.app import uow
 from salesloop.web.auth import current_principal, require_roles
 
@@ -12,7 +13,7 @@ from service_desk.commands import care
 from service_desk.commands.common import visible_row
 from service_desk.models import CareTaskRow, CustomerRow
 from service_desk.presenters import customer_view, customers_view
-from service_desk.resources.common import AGENTS, PAGE, SUPERVISORS, committed, desk
+from service_desk.resources.common import AGENTS, SUPERVISORS, committed, desk
 from service_desk.schemas import (
     CareTaskOut,
     CareTaskQuery,
@@ -32,13 +33,12 @@ def tasks_blueprint() -> Blueprint:
     @blp.route("")
     class Tasks(MethodView):
         @blp.arguments(CareTaskQuery, location="query")
-        @blp.response(200, CareTaskOut(many=True))
-        @blp.paginate(**PAGE)
-        def get(self, args, pagination_parameters):
+        @blp.response(200, PageOf(CareTaskOut))
+        def get(self, args):
             """The caller's care tasks (a supervisor's team's…), soonest first."""
-            rows, pagination_parameters.item_count = queries.care_tasks(
-                uow(), current_principal(), args, pagination_parameters.page, pagination_parameters.page_size)
-            return rows
+            rows, total = queries.care_tasks(
+                uow(), current_principal(), args, args["page"], args["page_size"])
+            return page_of(rows, args, total)
 
     @blp.route("/<task_id>")
     class TaskById(MethodView):
@@ -66,13 +66,12 @@ def customers_blueprint() -> Blueprint:
     @blp.route("")
     class Customers(MethodView):
         @blp.arguments(CustomerQuery, location="query")
-        @blp.response(200, CustomerOut(many=True))
-        @blp.paginate(**PAGE)
-        def get(self, args, pagination_parameters):
+        @blp.response(200, PageOf(CustomerOut))
+        def get(self, args):
             """Customers the caller may see; contact data masked without the right to see it."""
-            rows, pagination_parameters.item_count = queries.customers(
-                uow(), current_principal(), args, pagination_parameters.page, pagination_parameters.page_size)
-            return customers_view(rows, current_principal(), "/customers")
+            rows, total = queries.customers(
+                uow(), current_principal(), args, args["page"], args["page_size"])
+            return page_of(customers_view(rows, current_principal(), "/customers"), args, total)
 
     @blp.route("/<customer_id>")
     class CustomerById(MethodView):

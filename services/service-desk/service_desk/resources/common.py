@@ -17,7 +17,6 @@ SUPERVISORS = ("supervisor", "manager", "director")
 POLICY_OWNERS = ("manager", "director")
 TICKET_OPENERS = (*AGENTS, "service", "ops")  # "service": a web form or chat front end
 
-PAGE = {"page_size": 20, "max_page_size": 200}
 
 
 def desk() -> DeskConfig:

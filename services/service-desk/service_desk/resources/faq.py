@@ -5,11 +5,13 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from salesloop.web.fields import PageOf
+from salesloop.web.paging import list_page
 from salesloop.web.app import rate_limited, uow
 from salesloop.web.auth import Principal, current_principal, public, require_roles
 
 from service_desk.commands import faq
-from service_desk.resources.common import AGENTS, PAGE, SUPERVISORS, committed
+from service_desk.resources.common import AGENTS, SUPERVISORS, committed
 from service_desk.schemas import FaqIn, FaqOut, FaqPatchIn, FaqQuery
 
 
@@ -28,14 +30,11 @@ def blueprint() -> Blueprint:
         @public
         @rate_limited()
         @blp.arguments(FaqQuery, location="query")
-        @blp.response(200, FaqOut(many=True))
-        @blp.paginate(**PAGE)
-        def get(self, args, pagination_parameters):
+        @blp.response(200, PageOf(FaqOut))
+        def get(self, args):
             """Search with ``q`` (best first), or list every entry."""
             found = faq.search_entries(uow(), args.get("q") or "", include_unpublished=_staff())
-            pagination_parameters.item_count = len(found)
-            first = (pagination_parameters.page - 1) * pagination_parameters.page_size
-            return found[first:first + pagination_parameters.page_size]
+            return list_page(found, args)
 
         @require_roles(*SUPERVISORS)
         @blp.arguments(FaqIn)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from salesloop.web.fields import PageOf, page_of
 from salesloop.web.app import uow
 from salesloop.web.auth import current_principal, require_roles
 
@@ -11,7 +12,7 @@ from service_desk import queries
 from service_desk.commands import interactions
 from service_desk.commands.common import visible_row
 from service_desk.models import InteractionRow
-from service_desk.resources.common import AGENTS, PAGE, committed, desk
+from service_desk.resources.common import AGENTS, committed, desk
 from service_desk.schemas import InteractionIn, InteractionOut, InteractionQuery
 
 
@@ -22,13 +23,12 @@ def blueprint() -> Blueprint:
     @blp.route("")
     class Interactions(MethodView):
         @blp.arguments(InteractionQuery, location="query")
-        @blp.response(200, InteractionOut(many=True))
-        @blp.paginate(**PAGE)
-        def get(self, args, pagination_parameters):
+        @blp.response(200, PageOf(InteractionOut))
+        def get(self, args):
             """Interactions the caller may see (an agent's own, a supervisor's team…)."""
-            rows, pagination_parameters.item_count = queries.interactions(
-                uow(), current_principal(), args, pagination_parameters.page, pagination_parameters.page_size)
-            return rows
+            rows, total = queries.interactions(
+                uow(), current_principal(), args, args["page"], args["page_size"])
+            return page_of(rows, args, total)
 
         @require_roles(*AGENTS)
         @blp.arguments(InteractionIn)

@@ -6,6 +6,7 @@ from dataclasses import asdict
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from salesloop.web.fields import PageOf, page_of
 from salesloop.web.app import uow
 from salesloop.web.auth import current_principal, require_roles
 
@@ -15,7 +16,7 @@ from service_desk.commands.common import visible_row
 from service_desk.domain.qa import DEFAULT_REVIEW_FORM
 from service_desk.models import QaReviewRow, QaRuleRow
 from service_desk.repository import get_row
-from service_desk.resources.common import AGENTS, PAGE, SUPERVISORS, committed, desk
+from service_desk.resources.common import AGENTS, SUPERVISORS, committed, desk
 from service_desk.schemas import (
     CheckIn,
     CheckOut,
@@ -93,13 +94,12 @@ def reviews_blueprint() -> Blueprint:
     class Reviews(MethodView):
         @require_roles(*AGENTS)
         @blp.arguments(ReviewQuery, location="query")
-        @blp.response(200, ReviewOut(many=True))
-        @blp.paginate(**PAGE)
-        def get(self, args, pagination_parameters):
+        @blp.response(200, PageOf(ReviewOut))
+        def get(self, args):
             """Reviews the caller may see (an agent sees their own)."""
-            rows, pagination_parameters.item_count = queries.reviews(
-                uow(), current_principal(), args, pagination_parameters.page, pagination_parameters.page_size)
-            return rows
+            rows, total = queries.reviews(
+                uow(), current_principal(), args, args["page"], args["page_size"])
+            return page_of(rows, args, total)
 
     @blp.route("/reviews/sample")
     class Sample(MethodView):

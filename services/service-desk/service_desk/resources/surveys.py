@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from salesloop.web.fields import PageOf, page_of
 from salesloop.web.app import rate_limited, uow
 from salesloop.web.auth import current_principal, public
 from salesloop.web.errors import Problem
@@ -12,7 +13,7 @@ from service_desk import queries
 from service_desk.commands import surveys
 from service_desk.domain.errors import SurveyExpired
 from service_desk.domain.surveys import CSAT_RANGE, NPS_RANGE
-from service_desk.resources.common import PAGE, committed, now
+from service_desk.resources.common import committed, now
 from service_desk.schemas import SurveyAnswerIn, SurveyOut, SurveyPublicOut, SurveyQuery, SurveyThanksOut
 
 THANKS = "感谢您的评价！Thank you for your feedback!"
@@ -26,13 +27,12 @@ def blueprint() -> Blueprint:
     @blp.route("")
     class Surveys(MethodView):
         @blp.arguments(SurveyQuery, location="query")
-        @blp.response(200, SurveyOut(many=True))
-        @blp.paginate(**PAGE)
-        def get(self, args, pagination_parameters):
+        @blp.response(200, PageOf(SurveyOut))
+        def get(self, args):
             """Surveys of the caller's orders (a rep's own, a supervisor's team…), with their answers."""
-            rows, pagination_parameters.item_count = queries.surveys(
-                uow(), current_principal(), args, pagination_parameters.page, pagination_parameters.page_size)
-            return rows
+            rows, total = queries.surveys(
+                uow(), current_principal(), args, args["page"], args["page_size"])
+            return page_of(rows, args, total)
 
     @blp.route("/<token>")
     class SurveyLink(MethodView):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from salesloop.web.fields import PageOf, page_of
 from salesloop.web.app import uow
 from salesloop.web.auth import current_principal, require_roles
 
@@ -13,7 +14,6 @@ from service_desk.commands.common import visible_row
 from service_desk.models import TicketRow
 from service_desk.resources.common import (
     AGENTS,
-    PAGE,
     SUPERVISORS,
     TICKET_OPENERS,
     committed,
@@ -61,13 +61,12 @@ def blueprint() -> Blueprint:
     @blp.route("")
     class Tickets(MethodView):
         @blp.arguments(TicketQuery, location="query")
-        @blp.response(200, TicketOut(many=True))
-        @blp.paginate(**PAGE)
-        def get(self, args, pagination_parameters):
+        @blp.response(200, PageOf(TicketOut))
+        def get(self, args):
             """Tickets the caller may see, filtered and sorted."""
-            rows, pagination_parameters.item_count = queries.tickets(
-                uow(), current_principal(), args, pagination_parameters.page, pagination_parameters.page_size, now())
-            return tickets_presenter().many(rows)
+            rows, total = queries.tickets(
+                uow(), current_principal(), args, args["page"], args["page_size"], now())
+            return page_of(tickets_presenter().many(rows), args, total)
 
         @require_roles(*TICKET_OPENERS)
         @blp.arguments(TicketIn)

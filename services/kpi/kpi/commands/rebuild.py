@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from kpi.domain import projection as pj
 from kpi.domain.facts import Fact
-from kpi.store import (
+from kpi.models import RepDirectoryRow
+from kpi.repository import (
     FACT_COLUMNS,
     FACTS,
     LEAD_TYPES,
@@ -35,7 +36,6 @@ from kpi.store import (
     row_to_fact,
     write_totals,
 )
-from kpi.models import RepDirectoryRow
 
 STREAM_BATCH = 5000
 
@@ -52,7 +52,7 @@ class RebuildResult:
 
 
 class _Directory:
-    """The latest team and region per rep, as `store.note_rep` keeps them."""
+    """The latest team and region per rep, as `repository.IngestBatch` keeps them."""
 
     def __init__(self) -> None:
         self.team: dict[str, tuple[str, str]] = {}
@@ -163,20 +163,13 @@ def _groups(session: Session, column, types: list[str], target: Projection,
         yield group
 
 
-def rebuild_service(settings=None) -> RebuildResult:
-    """The whole rebuild as a command (``salesloop-kpi rebuild``): on the
-    service's DATABASE_URL, committed at the end."""
-    from salesloop.service import Runtime
+@dataclass(frozen=True)
+class RebuildProjections:
+    at: datetime
 
-    from kpi.bootstrap import spec
-    from kpi.config import load_config
 
-    runtime = Runtime(spec(), settings)
-    config = load_config(runtime.settings)
-    try:
-        with runtime.database.session() as session:
-            result = rebuild(session, config, now=config.clock())
-            session.commit()
-        return result
-    finally:
-        runtime.database.dispose()
+def rebuild_projections(uow, config, command: RebuildProjections) -> RebuildResult:
+    """The rebuild in the caller's unit of work, committed: readers see the new counters at once."""
+    result = rebuild(uow.session, config, now=command.at)
+    uow.commit()
+    return result

@@ -9,6 +9,7 @@ events land in the day they happened and give the same counters as a rebuild.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -16,65 +17,81 @@ from sqlalchemy.orm import Session
 from kpi.domain import projection as pj
 from kpi.domain.facts import Fact
 from kpi.domain.rollup import Contributions
-from kpi.store import (
+from kpi.readers import to_fact
+from kpi.repository import (
     FIRST_ORDER_TYPES,
     REBUILD_LOCK,
+    IngestBatch,
     Projection,
     add_fact,
-    apply_delta,
     fact_values,
     first_order_facts_by_order,
     lead_facts,
-    lock,
-    note_rep,
     order_facts,
-    projection,
     ticket_facts,
 )
-from kpi.translate import to_fact
 
 
-def record(session: Session, config, *, event_id: str, event_type: str, data: dict, occurred_at: datetime,
-           source: str | None, subject: str | None, recorded_at: datetime) -> Fact:
-    """Append the event to the log and bring the projections up to date."""
+@dataclass(frozen=True)
+class RecordEvent:
+    """One consumed event, as the log keeps it: the data exactly as received."""
+
+    event_id: str
+    event_type: str
+    data: dict
+    occurred_at: datetime  # the envelope's time: the fallback when the data names none
+    source: str | None
+    subject: str | None
+    recorded_at: datetime
+
+
+def record(session: Session, config, command: RecordEvent, batch: IngestBatch | None = None) -> Fact:
+    """Append the event to the log and bring the projections up to date (the
+    worker commits it with the inbox row). Within a ``batch`` the counter and
+    directory changes are gathered and written once when it is flushed, at the
+    commit; without one they are written now."""
+    alone = batch is None
+    batch = IngestBatch(session) if batch is None else batch
     # Shared: many workers record at once; a rebuild takes it exclusively. First,
     # so the calendar read next is the one the counters are in when we add to them.
-    lock(session, REBUILD_LOCK, shared=True)
-    current = projection(session, config, create=True)
-    fact = to_fact(event_type, data, event_id=event_id, fallback_time=occurred_at,
+    batch.lock(REBUILD_LOCK, shared=True)
+    current = batch.projection(config)
+    fact = to_fact(command.event_type, command.data, event_id=command.event_id, fallback_time=command.occurred_at,
                    company_currency=current.currency)
-    delta = change_of(session, fact, current)
-    add_fact(session, fact_values(fact, event_id=event_id, event_type=event_type, source=source,
-                                  subject=subject, data=data, recorded_at=recorded_at))
-    apply_delta(session, delta)
-    note_rep(session, fact)
+    batch.add(change_of(session, batch, fact, current))
+    add_fact(session, fact_values(fact, event_id=command.event_id, event_type=command.event_type,
+                                  source=command.source, subject=command.subject, data=command.data,
+                                  recorded_at=command.recorded_at))
+    batch.note_rep(fact)
+    if alone:
+        batch.flush()
     return fact
 
 
-def change_of(session: Session, fact: Fact, current: Projection) -> Contributions:
+def change_of(session: Session, batch: IngestBatch, fact: Fact, current: Projection) -> Contributions:
     """What this fact changes in the counters, given the facts already logged."""
     tz, currency = current.tz, current.currency
     if pj.is_order_fact(fact):
-        return _order_change(session, fact, tz, currency)
+        return _order_change(session, batch, fact, tz, currency)
     if pj.is_ticket_fact(fact):
-        lock(session, f"ticket:{fact.ticket_id}")
+        batch.lock(f"ticket:{fact.ticket_id}")
         return pj.ticket_delta(ticket_facts(session, fact.ticket_id or "", currency), fact, tz)
     if pj.is_lead_fact(fact):
-        lock(session, f"lead:{fact.lead_id}")  # a capture and its assignment are never summed apart
+        batch.lock(f"lead:{fact.lead_id}")  # a capture and its assignment are never summed apart
         return pj.lead_delta(lead_facts(session, fact.lead_id or "", currency), fact, tz)
     return pj.fact_contributions(fact, tz)
 
 
-def _order_change(session: Session, fact: Fact, tz, currency: str) -> Contributions:
+def _order_change(session: Session, batch: IngestBatch, fact: Fact, tz, currency: str) -> Contributions:
     order_id = fact.order_id or ""
-    lock(session, f"order:{order_id}")  # two events of one order are never summed apart
+    batch.lock(f"order:{order_id}")  # two events of one order are never summed apart
     before = order_facts(session, order_id, currency)
     delta = pj.order_delta(before, fact, tz, currency)
     if not pj.moves_first_orders(fact):
         return delta
     after = [*before, fact]
     customers = {pj.customer_of_order(before), pj.customer_of_order(after)} - {None}
-    lock(session, *(f"customer:{customer}" for customer in customers))
+    batch.lock(*(f"customer:{customer}" for customer in customers))
     parts = [delta]
     for customer in sorted(customers):
         groups = first_order_facts_by_order(session, customer, currency)

@@ -1,4 +1,6 @@
-"""A known data set as the platform's events, for the KPI service's tests.
+"""The KPI service driven as its tests use it: a known data set as the
+platform's events, and KpiClient, the steps a test takes (deliver the events,
+freeze the clock, run a sweep, read the figures).
 
 The same business as tests/unit/conftest.py (company currency CNY, timezone
 Asia/Shanghai, local times below), published as the services publish it. The
@@ -8,9 +10,13 @@ unit tests for the arithmetic of each.
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
+
+from salesloop.testing.client import ServiceClient
+from salesloop.testing.identities import DIRECTOR
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 R1 = {"rep_id": "r1", "team": "t1", "region": "east"}
@@ -165,3 +171,52 @@ def deliver_all(harness, events=None) -> None:
     for event_id, event_type, data in events or dataset():
         outcome = harness.deliver(event_type, data, event_id=event_id)
         assert outcome.value == "handled", (event_id, event_type, outcome)
+
+
+class KpiClient(ServiceClient):
+    """The KPI service under test; ``harness`` underneath for its database and settings."""
+
+    @property
+    def app(self):
+        return self.harness.app
+
+    @property
+    def runtime(self):
+        return self.harness.runtime
+
+    @property
+    def settings(self):
+        return self.harness.settings
+
+    @property
+    def spec(self):
+        return self.harness.spec
+
+    def close(self) -> None:
+        self.harness.close()
+
+    def envelope(self, event_type: str, data: dict, **envelope_kwargs):
+        """The envelope another service would publish (for a test that goes through the broker)."""
+        return self.harness.envelope(event_type, data, **envelope_kwargs)
+
+    def deliver_all(self, events=None) -> None:
+        """The known data set (or these events), each handled once."""
+        deliver_all(self, events)
+
+    def set_clock(self, moment: datetime) -> None:
+        """Freeze the API's clock (targets lock once a period is under way)."""
+        self.app.extensions["kpi"] = replace(self.app.extensions["kpi"], clock=lambda: moment)
+
+    def run_sweep(self, name: str, now: datetime) -> None:
+        """Run one of the worker's sweeps, as the worker would (its own transaction)."""
+        [sweep] = [s for s in self.spec.sweeps(self.runtime) if s.name == name]
+        unit = self.runtime.uow()
+        try:
+            sweep.run(unit, now)
+            unit.commit()
+        finally:
+            unit.close()
+
+    def figures(self, query: str, who: dict = DIRECTOR) -> dict:
+        """GET /kpis?<query>: every metric of a period for a slice."""
+        return self.ok(self.get(f"/kpis?{query}", who=who))

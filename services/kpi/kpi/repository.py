@@ -6,6 +6,7 @@ differ in two places only: PostgreSQL sums and upserts counters in SQL and
 serialises work on one entity with advisory locks; SQLite keeps counters as
 exact text, sums them in Python, and serialises every writer anyway.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,16 +18,20 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, func, insert, select, text, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
+from kpi.domain import counter_metrics as cm
 from kpi.domain import facts as ft
-from kpi.domain.facts import Fact
+from kpi.domain import metrics as dm
+from kpi.domain import projection as pj
+from kpi.domain.access import EVERYONE, Slice
+from kpi.domain.facts import Dimension, Fact
+from kpi.domain.metric_value import MetricValue
 from kpi.domain.money import quantize_money
-from kpi.domain.periods import company_timezone
-from kpi.domain.rollup import Contributions, RollupKey
+from kpi.domain.periods import Period, company_timezone, previous, same_period_last_year, sub_periods
+from kpi.domain.rollup import Contributions, RollupKey, credited_to_owners
 from kpi.models import FactRow, ProjectionStateRow, RepDirectoryRow, RollupMonthRow, RollupRow
-from kpi.translate import UnreadableEvent, to_fact
+from kpi.readers import UnreadableEvent, to_fact
 
 ROLLUP = RollupRow.__table__
 MONTHLY = RollupMonthRow.__table__
@@ -117,7 +122,7 @@ def fact_values(fact: Fact, *, event_id: str, event_type: str, source: str | Non
 
 
 def add_fact(session: Session, values: dict) -> None:
-    session.execute(insert(FACTS).values(**values))
+    session.execute(insert(FACTS), [values])  # parameters apart: the statement compiles once
 
 
 FACT_COLUMNS = (FACTS.c.event_id, FACTS.c.event_type, FACTS.c.data, FACTS.c.occurred_at)
@@ -225,17 +230,75 @@ def apply_delta(session: Session, delta: Contributions) -> None:
             _apply_in_python(session, table, keys, change)
 
 
+class IngestBatch:
+    """What the events of one transaction add up to, written once at its commit
+    (``uow.deferred`` flushes it): each counter row and each rep's directory row
+    moves once per batch, and the projection state and locks are read and taken
+    once. Reads during the batch see the facts already added (they are inserted
+    at once); nothing in the ingest path reads the counters or the directory."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.parts: list[Contributions] = []
+        self.reps: dict[str, dict] = {}
+        self.locked: set[tuple[str, bool]] = set()
+        self._projection: Projection | None = None
+
+    def lock(self, *names: str, shared: bool = False) -> None:
+        wanted = {name for name in names if (name, shared) not in self.locked and (name, False) not in self.locked}
+        lock(self.session, *wanted, shared=shared)
+        self.locked |= {(name, shared) for name in wanted}
+
+    def projection(self, config) -> Projection:
+        if self._projection is None:
+            self._projection = projection(self.session, config, create=True)
+        return self._projection
+
+    def add(self, delta: Contributions) -> None:
+        if delta:
+            self.parts.append(delta)
+
+    def note_rep(self, fact: Fact) -> None:
+        """Keep the rep's latest team and region (by when the facts happened, not when they arrived)."""
+        if not fact.rep or not (fact.team or fact.region):
+            return
+        note = self.reps.setdefault(fact.rep, {})
+        seen = _seen(fact)
+        if fact.team and seen > note.get("team_seen", ""):
+            note["team"], note["team_seen"] = fact.team, seen
+        if fact.region and seen > note.get("region_seen", ""):
+            note["region"], note["region_seen"] = fact.region, seen
+
+    def flush(self) -> None:
+        apply_delta(self.session, pj.merge(self.parts))
+        write_rep_notes(self.session, self.reps)
+        self.parts, self.reps = [], {}
+
+
 def _upsert_in_sql(session: Session, table, keys: list[RollupKey], change: Contributions) -> None:
     if not keys:
         return
-    rows = [{"dimension": k.dimension, "value": k.value, "day": k.day, "metric": k.metric, "amount": change[k]}
-            for k in keys]
-    statement = pg_insert(table).values(rows)  # one multi-row statement, not one per counter
-    session.execute(statement.on_conflict_do_update(
-        index_elements=[c.name for c in _key_columns(table)],
-        set_={"amount": table.c.amount + statement.excluded.amount}))
-    session.execute(delete(table).where(tuple_(*_key_columns(table)).in_([_key_tuple(k) for k in keys]),
-                                        table.c.amount == 0))
+    # One fixed statement over arrays, whatever the batch holds: parsed and planned once,
+    # one round trip; the rows it leaves at 0 come back and are removed.
+    columns = {"dimension": [k.dimension for k in keys], "value": [k.value for k in keys],
+               "day": [k.day for k in keys], "metric": [k.metric for k in keys],
+               "amount": [change[k] for k in keys]}
+    moved = session.execute(text(_UPSERT.format(table=table.name)), columns)
+    emptied = [row for row in moved if row.amount == 0]
+    if emptied:
+        session.execute(text(_DELETE_EMPTIED.format(table=table.name)), {
+            "dimension": [r.dimension for r in emptied], "value": [r.value for r in emptied],
+            "day": [r.day for r in emptied], "metric": [r.metric for r in emptied]})
+
+
+_ARRAYS = ("unnest(CAST(:dimension AS text[]), CAST(:value AS text[]), CAST(:day AS date[]), "
+           "CAST(:metric AS text[])")
+_UPSERT = ("INSERT INTO {table} (dimension, value, day, metric, amount) "
+           f"SELECT * FROM {_ARRAYS}, CAST(:amount AS numeric[])) "
+           "ON CONFLICT (dimension, value, day, metric) DO UPDATE SET amount = {table}.amount + excluded.amount "
+           "RETURNING dimension, value, day, metric, amount")
+_DELETE_EMPTIED = ("DELETE FROM {table} WHERE amount = 0 AND (dimension, value, day, metric) IN "
+                   f"(SELECT * FROM {_ARRAYS}))")
 
 
 def _apply_in_python(session: Session, table, keys: list[RollupKey], change: Contributions) -> None:
@@ -247,7 +310,7 @@ def _apply_in_python(session: Session, table, keys: list[RollupKey], change: Con
         for row in session.execute(select(table).where(tuple_(*columns).in_([_key_tuple(k) for k in keys])))
     }
     for key in keys:
-        where = and_(*(column == value for column, value in zip(columns, _key_tuple(key))))
+        where = and_(*(column == value for column, value in zip(columns, _key_tuple(key), strict=True)))
         old = existing.get(_key_tuple(key))
         new = (old or Decimal(0)) + change[key]
         if old is None:
@@ -349,20 +412,22 @@ def _seen(fact: Fact) -> str:
     return f"{fact.occurred_at.astimezone(timezone.utc).isoformat()}|{fact.fact_id}"
 
 
-def note_rep(session: Session, fact: Fact) -> None:
-    """Keep the rep's latest team and region (by when the facts happened, not
-    when they arrived)."""
-    if not fact.rep or not (fact.team or fact.region):
+def write_rep_notes(session: Session, notes: dict[str, dict]) -> None:
+    """Move each rep's directory row to its latest team and region seen (rows locked in rep order)."""
+    if not notes:
         return
-    row = session.get(RepDirectoryRow, fact.rep, with_for_update=is_postgres(session))
-    if row is None:
-        row = RepDirectoryRow(rep_id=fact.rep)
-        session.add(row)
-    seen = _seen(fact)
-    if fact.team and (row.team_seen is None or seen > row.team_seen):
-        row.team, row.team_seen = fact.team, seen
-    if fact.region and (row.region_seen is None or seen > row.region_seen):
-        row.region, row.region_seen = fact.region, seen
+    query = select(RepDirectoryRow).where(RepDirectoryRow.rep_id.in_(sorted(notes))).order_by(RepDirectoryRow.rep_id)
+    rows = {row.rep_id: row for row in session.scalars(query.with_for_update() if is_postgres(session) else query)}
+    for rep in sorted(notes):
+        row = rows.get(rep)
+        if row is None:
+            row = RepDirectoryRow(rep_id=rep)
+            session.add(row)
+        note = notes[rep]
+        if "team" in note and (row.team_seen is None or note["team_seen"] > row.team_seen):
+            row.team, row.team_seen = note["team"], note["team_seen"]
+        if "region" in note and (row.region_seen is None or note["region_seen"] > row.region_seen):
+            row.region, row.region_seen = note["region"], note["region_seen"]
     session.flush()
 
 
@@ -384,6 +449,19 @@ def teams_of_region(session: Session, region: str) -> set[str]:
     return set(session.execute(query).scalars())
 
 
+class People:
+    """Who is in which team and region, from the rep directory (the access rules ask)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def reps_of(self, *, team: str | None = None, region: str | None = None) -> set[str]:
+        return reps_of(self.session, team=team, region=region)
+
+    def teams_of_region(self, region: str) -> set[str]:
+        return teams_of_region(self.session, region)
+
+
 def clear_projections(session: Session) -> None:
     """Empty the projections. On PostgreSQL a TRUNCATE (still transactional):
     refilling a table just emptied by DELETE checks every new key against the
@@ -394,3 +472,148 @@ def clear_projections(session: Session) -> None:
     for table in (ROLLUP, MONTHLY, DIRECTORY):
         session.execute(delete(table))
 
+
+# -- reading: metrics for a period and a slice -------------------------------------------------------
+# The read side: metrics for a period and a slice, from the rollups (additive
+# figures) and from the log (sales cycle, pipeline, per-source and per-agent lists).
+# -- counters ----------------------------------------------------------------------------------------
+def counters(session: Session, period: Period, where: Slice, names=cm.COUNTER_METRICS) -> dict[str, Decimal]:
+    sums = sum_counters(session, period.start, period.end, dimension=where.dimension, value=where.value,
+                        metrics=cm.counters_needed(list(names)))
+    return {metric: total for (metric,), total in sums.items()}
+
+
+def counter_metrics(session: Session, current: Projection, period: Period, where: Slice,
+                    names=cm.COUNTER_METRICS) -> dict[str, MetricValue]:
+    return cm.metrics_from_counters(counters(session, period, where, names), current.currency, tuple(names))
+
+
+# -- metrics from the log -------------------------------------------------------------------------------
+def cycle_facts(session: Session, current: Projection, period: Period) -> list[Fact]:
+    """What the sales cycle of the period's signings needs: the signings, every
+    signing of those deals, the deals' facts naming a lead, the leads' captures."""
+    start, end = period.utc_bounds()
+    currency = current.currency
+    signed = facts_of_types(session, [ft.CONTRACT_SIGNED], currency, start=start, before=end)
+    deals = {fact.deal_id for fact in signed if fact.deal_id}
+    related = facts_of_types(session, [ft.CONTRACT_SIGNED, *ft.DEAL_EVENTS], currency, column="deal_id", values=deals)
+    leads = {fact.lead_id for fact in [*signed, *related] if fact.lead_id}
+    captured = facts_of_types(session, [ft.LEAD_CAPTURED], currency, column="lead_id", values=leads)
+    return list({fact.fact_id: fact for fact in [*signed, *related, *captured]}.values())
+
+
+def pipeline_facts(session: Session, current: Projection, period: Period) -> list[Fact]:
+    _, end = period.utc_bounds()
+    return facts_of_types(session, sorted(ft.DEAL_EVENTS), current.currency, before=end)
+
+
+def fact_metrics(session: Session, current: Projection, period: Period, where: Slice,
+                 names=cm.FACT_METRICS) -> dict[str, MetricValue]:
+    values: dict[str, MetricValue] = {}
+    if {"sales_cycle_median", "sales_cycle_p90"} & set(names):
+        facts = cycle_facts(session, current, period)
+        values["sales_cycle_median"] = dm.sales_cycle_median(facts, period, where.scope)
+        values["sales_cycle_p90"] = dm.sales_cycle_p90(facts, period, where.scope)
+    if "weighted_pipeline" in names:
+        values["weighted_pipeline"] = dm.weighted_pipeline(pipeline_facts(session, current, period), period,
+                                                           currency=current.currency, scope=where.scope)
+    return {name: values[name] for name in names}
+
+
+def metric_values(session: Session, current: Projection, period: Period, where: Slice,
+                  names) -> dict[str, MetricValue]:
+    names = list(names)
+    by_counters = [name for name in names if name in cm.COUNTER_METRICS]
+    from_facts = [name for name in names if name in cm.FACT_METRICS]
+    values = counter_metrics(session, current, period, where, by_counters) if by_counters else {}
+    if from_facts:
+        values.update(fact_metrics(session, current, period, where, from_facts))
+    return {name: values[name] for name in names}
+
+
+def period_facts(session: Session, current: Projection, period: Period, event_type: str) -> list[Fact]:
+    start, end = period.utc_bounds()
+    return facts_of_types(session, [event_type], current.currency, start=start, before=end)
+
+
+def credited_captures(session: Session, current: Projection, captures: list[Fact]) -> list[Fact]:
+    """Captures with the rep, team and region of their lead's latest assignment (as the rollups count them)."""
+    leads = {fact.lead_id for fact in captures if fact.lead_id}
+    assignments = facts_of_types(session, [ft.LEAD_ASSIGNED], current.currency, column="lead_id", values=leads)
+    return credited_to_owners([*captures, *assignments])
+
+
+# -- the summary ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Growth:
+    vs_previous: MetricValue
+    vs_last_year: MetricValue
+    previous_period: str
+    last_year_period: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    period: Period
+    where: Slice
+    currency: str
+    metrics: dict[str, MetricValue]
+    growth: dict[str, Growth]
+    leads_by_source: dict[str, MetricValue]
+    violations_per_agent: dict[str, MetricValue]
+
+
+def summary(session: Session, current: Projection, period: Period, where: Slice = EVERYONE) -> Summary:
+    """Every metric of the period for the slice, with growth of the headline figures."""
+    values = metric_values(session, current, period, where, [info.name for info in cm.CATALOG])
+    before, year_ago = previous(period), same_period_last_year(period)
+    previous_values = counter_metrics(session, current, before, where, cm.GROWTH_METRICS)
+    last_year_values = counter_metrics(session, current, year_ago, where, cm.GROWTH_METRICS)
+    growth = {name: Growth(dm.growth(values[name], previous_values[name]),
+                           dm.growth(values[name], last_year_values[name]), before.label(), year_ago.label())
+              for name in cm.GROWTH_METRICS}
+    leads = credited_captures(session, current, period_facts(session, current, period, ft.LEAD_CAPTURED))
+    violations = period_facts(session, current, period, ft.QA_VIOLATION)
+    return Summary(period, where, current.currency, values, growth,
+                   dm.leads_by_source(leads, period, where.scope),
+                   dm.violations_per_agent(violations, period, where.scope))
+
+
+# -- breakdowns and trends ------------------------------------------------------------------------------------
+def breakdown(session: Session, current: Projection, period: Period, dimension: str, name: str,
+              within: Slice = EVERYONE) -> dict[str, MetricValue]:
+    """One metric per value of a dimension (counter metrics come straight from
+    the dimension's rollup rows; log metrics from the facts)."""
+    if name in cm.COUNTER_METRICS:
+        sums = sum_counters(session, period.start, period.end, dimension=dimension,
+                            metrics=cm.counters_needed([name]), by=("value", "metric"))
+        per_value: dict[str, dict[str, Decimal]] = defaultdict(dict)
+        for (value, metric), total in sums.items():
+            per_value[value][metric] = total
+        return {value: cm.metric_from_counters(name, per_value[value], current.currency)
+                for value in sorted(per_value)}
+    facts = (cycle_facts(session, current, period) if name.startswith("sales_cycle")
+             else pipeline_facts(session, current, period))
+    function = {"sales_cycle_median": dm.sales_cycle_median, "sales_cycle_p90": dm.sales_cycle_p90}.get(name)
+    if function is not None:
+        return dm.breakdown(function, facts, period, Dimension(dimension), within.scope)
+    return dm.breakdown(dm.weighted_pipeline, facts, period, Dimension(dimension), within.scope,
+                        currency=current.currency)
+
+
+def trend(session: Session, current: Projection, period: Period, every: str, where: Slice,
+          name: str) -> list[tuple[Period, MetricValue]]:
+    """The metric for each `every`-long sub-period of the period (for charts)."""
+    parts = sub_periods(period, every)
+    if name not in cm.COUNTER_METRICS:
+        return [(part, metric_values(session, current, part, where, [name])[name]) for part in parts]
+    sums = sum_counters(session, parts[0].start, parts[-1].end, dimension=where.dimension, value=where.value,
+                        metrics=cm.counters_needed([name]), by=("day", "metric"))
+    series = []
+    for part in parts:
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for (day, metric), total in sums.items():
+            if part.contains_date(day):
+                totals[metric] += total
+        series.append((part, cm.metric_from_counters(name, totals, current.currency)))
+    return series

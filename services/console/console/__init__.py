@@ -1,0 +1,1 @@
+"""The Salesloop console: web pages over the five services' public REST APIs."""
