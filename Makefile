@@ -6,7 +6,7 @@ SERVICES := leads deals orders service-desk kpi
 PACKAGES := -e shared[test] $(foreach s,$(SERVICES),-e services/$(s))
 STAMP   := $(VENV)/.installed
 
-.PHONY: install run test test-fast bench demo token asyncapi clean
+.PHONY: install browser run run-traced traces traces-install db test test-fast lint bench demo token asyncapi broker-definitions clean
 
 install: $(STAMP)
 
@@ -16,26 +16,56 @@ $(STAMP): shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.
 	$(PY) -m pip install -q $(PACKAGES) -r requirements-dev.txt
 	touch $(STAMP)
 
-run: install  ## the whole stack on SQLite files and the filesystem bus (or DATABASE_URLs + BUS_URL)
-	$(PY) -m salesloop.stack
+run: install  ## the whole stack on SQLite files and the filesystem bus (or DATABASE_URLs + BUS_URL): make run [BASE_PORT=9000] [ONLY="leads deals"]
+	$(PY) -m salesloop.stack $(if $(BASE_PORT),--base-port $(BASE_PORT)) $(if $(ONLY),--only $(ONLY))
 
-test: install  ## every test: unit, service, contract, integration, end-to-end, deploy checks
+db: install  ## create each service's PostgreSQL database when missing, then migrate it
+	@for s in $(SERVICES); do $(VENV)/bin/salesloop-$$s migrate --create-database || exit 1; done
+
+browser:  ## Debian's headless Chromium and its driver, for the browser tests (installed when missing)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+
+test: install browser traces-install  ## every test: unit, service, contract, integration, end-to-end, browser, trace viewer, deploy checks
 	$(PY) -m pytest
+
+lint: install  ## ruff on everything, mypy strict on shared/ and every domain/
+	$(VENV)/bin/ruff check .
+	$(PY) tests/lint/typecheck.py
 
 test-fast: install
 	$(PY) -m pytest -m "not integration and not e2e"
 
-bench: install
-	$(PY) bench/run.py
+bench: install  ## every benchmark against its baseline: make bench [NAME=relay] [QUICK=1]; figures in var/bench/results.json
+	$(PY) bench/run.py $(NAME) $(if $(QUICK),--quick)
 
 demo: install  ## load a demo company into the running stack: make demo [ARGS="--leads 100 --seed 42"]
 	$(PY) examples/demo.py $(ARGS)
 
-token: install  ## make token ROLE=manager [USER=u-1 TEAM=team-1 REGION=east]
+token: install  ## make token ROLE=manager [USER=u-1 TEAM=team-1 REGION=east AUDIENCE=orders]
 	@$(VENV)/bin/salesloop-leads token --role $(or $(ROLE),rep) --user $(or $(USER_ID),dev-user) \
-		$(if $(TEAM),--team $(TEAM)) $(if $(REGION),--region $(REGION))
+		$(if $(TEAM),--team $(TEAM)) $(if $(REGION),--region $(REGION)) $(if $(AUDIENCE),--audience $(AUDIENCE))
 
-asyncapi: install  ## regenerate docs/asyncapi.yaml from the event catalogs
+TRACES_VENV ?= var/traces-venv
+PHOENIX     ?= arize-phoenix==20.26.1
+
+traces-install:  ## the trace viewer's own virtualenv (Arize Phoenix from PyPI; kept apart from the services' pins)
+	@test -x $(TRACES_VENV)/bin/phoenix || ($(PYTHON) -m venv $(TRACES_VENV) && \
+		$(TRACES_VENV)/bin/pip install -q --upgrade pip && $(TRACES_VENV)/bin/pip install -q "$(PHOENIX)")
+
+traces: traces-install  ## a trace viewer on this machine: http://127.0.0.1:6006; then in another shell `make run-traced`
+	PHOENIX_HOST=127.0.0.1 PHOENIX_PORT=6006 PHOENIX_GRPC_PORT=4317 PHOENIX_WORKING_DIR=var/traces \
+		$(TRACES_VENV)/bin/phoenix serve
+
+run-traced:  ## make run, exporting every span to `make traces` (OTEL_* variables only)
+	OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:6006 OTEL_TRACES_EXPORTER=otlp $(MAKE) run
+
+broker-definitions: install  ## RabbitMQ users and topic permissions per service, from the event catalogs: var/broker/definitions.json
+	@mkdir -p var/broker
+	$(PY) tests/contract/broker_definitions.py $(if $(NAMESPACE),--namespace $(NAMESPACE)) > var/broker/definitions.json.tmp && \
+		mv var/broker/definitions.json.tmp var/broker/definitions.json && echo "wrote var/broker/definitions.json"
+
+asyncapi: install  ## regenerate docs/asyncapi.yaml and its rendered page docs/events.html from the event catalogs
 	$(PY) tests/contract/asyncapi.py --write
 
 clean:

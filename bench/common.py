@@ -107,13 +107,25 @@ def http_load(url: str, make_body, headers: dict, *, clients: int = 8, seconds: 
     }
 
 
-def report(title: str, subject: dict, baseline: dict, key: str, unit: str, higher_is_better: bool = True) -> None:
-    ratio = subject[key] / baseline[key] if baseline[key] else float("nan")
-    print(f"\n== {title}")
-    print(f"   salesloop : {subject[key]:10.1f} {unit}   " + _extras(subject))
-    print(f"   baseline  : {baseline[key]:10.1f} {unit}   " + _extras(baseline))
-    better = "higher is better" if higher_is_better else "lower is better"
-    print(f"   ratio     : {ratio:10.3f} (salesloop / baseline, {better})")
+def report(name: str, title: str, candidate: dict, baseline: dict, key: str, unit: str,
+           higher_is_better: bool = True) -> dict:
+    """Print the benchmark's one line (``NAME: candidate …, baseline …, ratio R``) and its
+    details; return the record bench/run.py keeps in var/bench/results.json.
+
+    The ratio is always "how many times better than the baseline is the candidate"
+    read the way the unit reads: candidate/baseline for rates, baseline/candidate
+    for latencies — so above 1 is better than the baseline, below 1 worse."""
+    if higher_is_better:
+        ratio = candidate[key] / baseline[key] if baseline[key] else float("nan")
+    else:
+        ratio = baseline[key] / candidate[key] if candidate[key] else float("nan")
+    print(f"{name}: candidate {candidate[key]:.1f} {unit}, baseline {baseline[key]:.1f} {unit}, ratio {ratio:.3f}")
+    print(f"   {title}")
+    print("   candidate: " + _extras(candidate))
+    print("   baseline : " + _extras(baseline))
+    return {"name": name, "title": title, "unit": unit, "key": key, "higher_is_better": higher_is_better,
+            "candidate": candidate[key], "baseline": baseline[key], "ratio": ratio,
+            "candidate_figures": candidate, "baseline_figures": baseline}
 
 
 def _extras(figures: dict) -> str:

@@ -43,6 +43,7 @@ import random
 import secrets
 import sys
 import threading
+from urllib.parse import quote
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -208,12 +209,8 @@ class Api:
         return self.call(person, "PATCH", service, path, json=body, **kw).body
 
     def total(self, person, service, path, **params) -> int:
-        """How many records a list would show (its X-Pagination header, or its ``total``)."""
-        reply = self.call(person, "GET", service, path, params={**params, "page_size": 1}, expect=(200,))
-        if "X-Pagination" in reply.headers:
-            return int(json.loads(reply.headers["X-Pagination"]).get("total", 0))
-        return int(reply.body.get("total", len(items(reply.body)))) if isinstance(reply.body, dict) \
-            else len(reply.body)
+        """How many records a list holds: every list answers {items, page, page_size, total}."""
+        return int(self.get(person, service, path, params={**params, "page_size": 1})["total"])
 
 
 def _body(response) -> Any:
@@ -545,7 +542,7 @@ def set_up(run: Run) -> None:
                 "id": rep_id, "name": name, "team": team["id"], "region": team["region"], "capacity": 150,
                 "skills": {"regions": [team["region"]], "product_lines": product_lines, "industries": industries}})
             run.tally.add("reps hired", reply.status == 201)
-    known = {entry["question"] for entry in api.get(None, "service-desk", "/faq", params={"limit": 50})}
+    known = {entry["question"] for entry in items(api.get(None, "service-desk", "/faq", params={"page_size": 200}))}
     for question, answer, keywords in CATALOG["faq"]:
         if question not in known:
             api.post(company.desk_supervisor, "service-desk", "/faq",
@@ -1311,8 +1308,8 @@ then curl -H "Authorization: Bearer $TOKEN" <url>  (a manager: make -s token ROL
                 {url['kpi']}/kpis/breakdown?metric=revenue&by=rep&period={month}
                 {url['kpi']}/kpis/trend/chart?metric=contacts&period={year}&every=month  (SVG)
                 {url['kpi']}/reports/{month}?format=csv
-  OpenAPI       {url['leads']}/openapi.json (each service)
-  public        {url['service-desk']}/faq?q=发票""")
+  API docs      {url['leads']}/docs (each service; the document itself at /openapi.json)
+  public        {url['service-desk']}/faq?q={quote("发票")}   (the FAQ search for 发票, percent-encoded for curl)""")
     if run.unanswered:
         print(f"  a survey link nobody answered yet (as the customer got it): {run.unanswered[0]}")
 

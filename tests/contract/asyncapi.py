@@ -1,6 +1,6 @@
 """Builds the platform's AsyncAPI 2.6 document from the services' event catalogs.
 
-    python tests/contract/asyncapi.py --write     # regenerate docs/asyncapi.yaml
+    python tests/contract/asyncapi.py --write     # regenerate docs/asyncapi.yaml and docs/events.html
     python tests/contract/asyncapi.py --check     # exit 1 if the file is stale
 """
 from __future__ import annotations
@@ -15,9 +15,11 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 sys.path.insert(0, str(Path(__file__).parent))
+from asyncapi_html import render_html  # noqa: E402
 from catalogs import load_all, producers  # noqa: E402
 
 DOCUMENT = Path(__file__).parents[2] / "docs" / "asyncapi.yaml"
+HTML_PAGE = DOCUMENT.with_name("events.html")
 EXCHANGE = "salesloop.events"
 
 
@@ -59,6 +61,16 @@ HEADERS = {
         "tracestate": {"type": "string", "description": "W3C Trace Context vendor state"},
     },
 }
+
+
+SERVER_DESCRIPTION = (
+    "The deployment's RabbitMQ. Names depend on two settings of the stack, which a publisher must use too: "
+    "the virtual host (the vhost in the URL; `/` unless the deployment chose another) and the namespace "
+    "(`BUS_NAMESPACE`, empty by default), a prefix put before the exchange and queue names. With "
+    "`BUS_NAMESPACE=acme.` the exchange is `acme.salesloop.events` and the orders queue `acme.orders`; "
+    "publishing to `salesloop.events` on such a stack fails with `404 NOT_FOUND - no exchange`. "
+    "Publish persistent messages (delivery mode 2) with publisher confirms and `mandatory=True`, "
+    "routing key = the event type.")
 
 
 def build_document() -> dict:
@@ -117,8 +129,16 @@ def build_document() -> dict:
                 "headers, the CloudEvents id doubles as the AMQP message_id. Within a version changes are "
                 "additive: consumers ignore unknown fields."),
         },
-        "servers": {"rabbitmq": {"url": "rabbitmq:5672", "protocol": "amqp", "protocolVersion": "0.9.1",
-                                 "description": "The platform's RabbitMQ (any vhost the deployment chooses)"}},
+        "servers": {"rabbitmq": {
+            "url": "{host}:{port}/{vhost}", "protocol": "amqp", "protocolVersion": "0.9.1",
+            "description": SERVER_DESCRIPTION,
+            "variables": {
+                "host": {"default": "rabbitmq", "description": "the broker's host name"},
+                "port": {"default": "5672", "description": "5671 with TLS (amqps)"},
+                "vhost": {"default": "%2F", "description": "the deployment's virtual host, URL-encoded "
+                                                           "(%2F is the default vhost '/')"},
+            },
+        }},
         "defaultContentType": "application/cloudevents+json",
         "channels": channels,
         "components": {"messages": messages},
@@ -136,14 +156,17 @@ def main() -> int:
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
     text = render()
+    page = render_html(build_document())
     if args.write:
         DOCUMENT.parent.mkdir(exist_ok=True)
         DOCUMENT.write_text(text, encoding="utf-8")
-        print(f"wrote {DOCUMENT}")
+        HTML_PAGE.write_text(page, encoding="utf-8")
+        print(f"wrote {DOCUMENT} and {HTML_PAGE}")
         return 0
     if args.check:
-        current = DOCUMENT.read_text(encoding="utf-8") if DOCUMENT.exists() else ""
-        return 0 if current == text else 1
+        stale = [path for path, content in ((DOCUMENT, text), (HTML_PAGE, page))
+                 if not path.exists() or path.read_text(encoding="utf-8") != content]
+        return 1 if stale else 0
     sys.stdout.write(text)
     return 0
 

@@ -10,7 +10,7 @@ from jsonschema import Draft7Validator
 from marshmallow import EXCLUDE, fields
 
 sys.path.insert(0, str(Path(__file__).parent))
-from asyncapi import DOCUMENT, build_document, render  # noqa: E402
+from asyncapi import DOCUMENT, HTML_PAGE, build_document, render, render_html  # noqa: E402
 from catalogs import load_all, producers  # noqa: E402
 
 DESIGNED_EVENTS = {
@@ -111,3 +111,19 @@ def test_the_storefront_contract_is_fully_documented():
     data = message["payload"]["properties"]["data"]
     assert {"storefront_order_id", "customer", "items", "currency"} <= set(data["properties"])
     assert message["examples"][0]["payload"]["data"]["storefront_order_id"]
+
+
+def test_the_rendered_catalog_page_matches_the_code_and_names_every_event():
+    document = build_document()
+    assert HTML_PAGE.exists(), "docs/events.html is missing: run `make asyncapi`"
+    page = HTML_PAGE.read_text(encoding="utf-8")
+    assert page == render_html(document), "docs/events.html is stale: run `make asyncapi`"
+    for event_type in document["channels"]:
+        assert f'id="{event_type}"' in page
+    assert "<script" not in page and "http://" not in page.replace("amqp://", "")
+
+
+def test_the_server_entry_says_how_vhost_and_namespace_name_things():
+    server = build_document()["servers"]["rabbitmq"]
+    assert set(server["variables"]) == {"host", "port", "vhost"}
+    assert "BUS_NAMESPACE" in server["description"] and "acme.salesloop.events" in server["description"]

@@ -731,7 +731,9 @@ def _workload_problems(manifest: Manifest, role: str, svc: Service, index: dict)
     if container.get("args") != [role]:
         problems.append(f"{manifest}: args {container.get('args')}, expected [{role!r}]")
     problems += _env_problems(manifest, container, index, svc)
-    if role == "api":
+    # Every long-running process has probes: the API its HTTP endpoints, worker and relay
+    # their heartbeat. A one-shot migration Job has none.
+    if manifest.kind != "Job":
         problems += _probe_problems(manifest, container)
     return problems
 

@@ -185,27 +185,34 @@ def test_api_healthcheck_passes_on_200_and_fails_on_503(status, healthy):
     assert (result.returncode == 0) is healthy, result.stderr.decode()
 
 
-def test_worker_healthcheck_passes_only_while_broker_and_database_accept_connections():
-    broker, database = socket.socket(), socket.socket()
-    for listener in (broker, database):
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-    closed = socket.socket()
-    closed.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
-    bus_url = f"amqp://u:p@127.0.0.1:{broker.getsockname()[1]}//"
-    up = f"postgresql+psycopg://u:p@127.0.0.1:{database.getsockname()[1]}/leads"
-    down = f"postgresql+psycopg://u:p@127.0.0.1:{closed.getsockname()[1]}/leads"
+@pytest.mark.parametrize("role", ["worker", "relay"])
+def test_worker_and_relay_healthchecks_pass_only_while_the_process_loop_turns(role):
+    """The compose healthcheck asks the process's own heartbeat (salesloop.messaging.health)."""
+    from salesloop.messaging.health import Heartbeat, serve_health
+
+    class Clock:
+        now = 0.0
+
+        def __call__(self):
+            return self.now
+
+    clock = Clock()
+    heartbeat = Heartbeat(stale_after=30, clock=clock)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = serve_health(heartbeat, port, service="leads", process=role, host="127.0.0.1")
+    env = {**os.environ, "HEALTH_PORT": str(port)}
     try:
-        results = [
-            subprocess.run(_healthcheck("leads-worker"), capture_output=True, timeout=30,
-                           env={**os.environ, "BUS_URL": bus_url, "DATABASE_URL": url}).returncode
-            for url in (up, down)
-        ]
+        heartbeat.beat(ready=True)
+        turning = subprocess.run(_healthcheck(f"leads-{role}"), capture_output=True, timeout=30, env=env)
+        clock.now += 31  # no beat for longer than stale_after: a stuck loop
+        stuck = subprocess.run(_healthcheck(f"leads-{role}"), capture_output=True, timeout=30, env=env)
     finally:
-        for sock in (broker, database, closed):
-            sock.close()
-    assert results[0] == 0
-    assert results[1] != 0
+        server.shutdown()
+        server.server_close()
+    assert turning.returncode == 0, turning.stderr.decode()
+    assert stuck.returncode != 0
 
 
 # ------------------------------------------------------------- interpolation

@@ -14,6 +14,7 @@ processes start once; a test that needs RabbitMQ says so with
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 import uuid
@@ -27,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # stack, otlp, e2e_* helpers
 
 from salesloop.testing.proxy import Proxy  # noqa: E402
 from otlp import OtlpReceiver  # noqa: E402
+from phoenix import Phoenix  # noqa: E402
 from stack import EMBEDDED, PG_RABBITMQ, SERVICES, Stack  # noqa: E402
 
 SERVICE_ENV = {
@@ -41,8 +43,21 @@ SERVICE_ENV = {
 
 
 @pytest.fixture(scope="session")
-def otlp():
-    receiver = OtlpReceiver()
+def trace_viewer():
+    """The viewer `make traces` runs, when `make traces-install` has put it here (CI always has)."""
+    if not Phoenix.installed():
+        if os.environ.get("CI") == "true":
+            pytest.fail("the trace viewer is not installed: run `make traces-install`")
+        yield None
+        return
+    viewer = Phoenix()
+    yield viewer
+    viewer.close()
+
+
+@pytest.fixture(scope="session")
+def otlp(trace_viewer):
+    receiver = OtlpReceiver(forward_to=trace_viewer.traces_endpoint if trace_viewer else None)
     yield receiver
     receiver.close()
 

@@ -1,9 +1,11 @@
 """An OTLP/HTTP trace receiver inside the test: the services export to it with
-their real exporter (protobuf over HTTP), exactly as they would to Jaeger."""
+their real exporter (protobuf over HTTP), exactly as they would to Jaeger. With
+``forward_to`` every export is passed on unchanged to a trace viewer as well."""
 from __future__ import annotations
 
 import gzip
 import threading
+import urllib.request
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -32,7 +34,8 @@ def _value(any_value):
 
 
 class OtlpReceiver:
-    def __init__(self):
+    def __init__(self, forward_to: str | None = None):
+        self.forward_to = forward_to
         self.spans: list[ReceivedSpan] = []
         self._lock = threading.Lock()
         receiver = self
@@ -40,6 +43,7 @@ class OtlpReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver._forward(body, self.headers)
                 if self.headers.get("Content-Encoding") == "gzip":
                     body = gzip.decompress(body)
                 request = ExportTraceServiceRequest()
@@ -62,6 +66,12 @@ class OtlpReceiver:
     @property
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def _forward(self, body: bytes, headers) -> None:
+        if not self.forward_to:
+            return
+        passed = {name: headers[name] for name in ("Content-Type", "Content-Encoding") if headers.get(name)}
+        urllib.request.urlopen(urllib.request.Request(self.forward_to, data=body, headers=passed), timeout=10)
 
     def _collect(self, request) -> None:
         received = []

@@ -9,7 +9,6 @@ would ask it, whether it holds the data a living system shows.
 """
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
@@ -71,17 +70,13 @@ class Reader:
         return response
 
     def total(self, service: str, path: str, **params) -> int:
-        response = self.get(service, path, page_size=1, **params)
-        if "X-Pagination" in response.headers:
-            return json.loads(response.headers["X-Pagination"])["total"]
-        body = response.json()
-        return body["total"] if isinstance(body, dict) else len(body)
+        return self.get(service, path, page_size=1, **params).json()["total"]
 
     def all(self, service: str, path: str, **params) -> list:
         found, page = [], 1
         while True:
             body = self.get(service, path, page=page, page_size=100, **params).json()
-            rows = body["items"] if isinstance(body, dict) else body
+            rows = body["items"]
             found += rows
             if len(rows) < 100:
                 return found
@@ -105,6 +100,11 @@ def test_the_demo_reports_what_it_made_and_where_to_look(demo_stack, demo_runs):
     for output in (first.stdout, second.stdout):
         assert "Created in this run:" in output and "Where to look" in output
         assert demo_stack.url("kpi") in output
+        # Every URL printed is one curl sends as it is: percent-encoded, plain ASCII.
+        printed = [word for line in output.split("Where to look", 1)[1].splitlines() for word in line.split()
+                   if word.startswith("http://")]
+        assert printed and all(url.isascii() for url in printed), printed
+        assert "/faq?q=%E5%8F%91%E7%A5%A8" in output
     # The same seed again: every company and phone of the first run is known, answered 409, redrawn.
     duplicates = next(line for line in second.stdout.splitlines() if "duplicates caught" in line)
     assert int(duplicates.split()[-1]) >= 5, second.stdout

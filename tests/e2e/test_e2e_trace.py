@@ -144,3 +144,87 @@ def test_signing_a_contract_is_one_trace_from_the_request_to_the_kpi_handler(sta
         MESSAGE_ID)
     assert {span.trace_id for span in chain} == {trace_id}
     assert order["contract_id"] == contract["id"]
+
+
+# -- the same trace in the viewer a person opens (`make traces`) ----------------------------------------------
+# Phoenix keeps neither the service name nor the span kind it was sent: a hop is known by its name and the
+# event it carried, and each hop's span must descend from the one before.
+VIEWER_HOPS = (
+    ("the deals request", lambda s: "/contract/sign" in s["name"]),
+    ("the deals relay's publish", lambda s: s["name"] == "salesloop.events publish"
+     and s["attributes"].get(ROUTING_KEY) == "deals.contract.signed"),
+    ("the orders handler", lambda s: s["name"] == "orders process"
+     and s["attributes"].get(ROUTING_KEY) == "deals.contract.signed"),
+    ("the order's own publish", lambda s: s["name"] == "salesloop.events publish"
+     and s["attributes"].get(ROUTING_KEY) == "orders.order.created"),
+    ("the KPI handler", lambda s: s["name"] == "kpi process"
+     and s["attributes"].get(ROUTING_KEY) == "orders.order.created"),
+)
+DATABASE_CALLS = ("connect", "SELECT", "INSERT", "UPDATE", "BEGIN", "COMMIT")
+
+
+def viewer_chain(spans: list[dict], trace_id: str) -> list[str]:
+    """The hops found in the viewer as one line of descent, by label."""
+    mine = [s for s in spans if s["context"]["trace_id"] == trace_id]
+    parents = {s["context"]["span_id"]: s.get("parent_id") for s in mine}
+
+    def descends(span: dict, ancestor: dict) -> bool:
+        current = span.get("parent_id")
+        while current:
+            if current == ancestor["context"]["span_id"]:
+                return True
+            current = parents.get(current)
+        return False
+
+    reached, previous = [], None
+    for label, matches in VIEWER_HOPS:
+        found = next((s for s in mine if matches(s) and (previous is None or descends(s, previous))), None)
+        if found is None:
+            break
+        reached.append(label)
+        previous = found
+    return reached
+
+
+def photograph_trace(viewer, trace_id: str):
+    """The README's picture of a lead-to-cash trace (var/screenshots/trace-viewer.png)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from salesloop.testing.browser import chromium, screenshot
+
+    with chromium(1400, 900) as driver:
+        driver.get(viewer.trace_page(trace_id))
+        WebDriverWait(driver, 30).until(lambda d: "kpi process" in d.page_source)
+        # The hops, not the SQL under them: the viewer's own search narrows the tree.
+        search = driver.find_element(By.CSS_SELECTOR, "input[placeholder='Search trace']")
+        search.send_keys("process")
+        WebDriverWait(driver, 10).until(lambda d: "SELECT" not in d.find_element(By.TAG_NAME, "body").text)
+        return screenshot(driver, "trace-viewer")
+
+
+@pytest.mark.parametrize("stack", [PG_RABBITMQ], indirect=True)
+def test_the_trace_viewer_shows_the_signing_trace_and_no_idle_polls(stack, trace_viewer):
+    if trace_viewer is None:
+        pytest.skip("the trace viewer is not installed here (make traces-install)")
+    people = new_people(stack)
+    hire_rep(people)
+    deal = deal_ready_to_sign(people)
+    trace_id, client_span = secrets.token_hex(16), secrets.token_hex(8)
+    contract = people.rep.post("deals", f"/deals/{deal['id']}/contract/sign", {"signatory": "李娜"},
+                               headers={"traceparent": f"00-{trace_id}-{client_span}-01"})
+    wait_for_order(people, contract_id=contract["id"])
+
+    labels = [label for label, _ in VIEWER_HOPS]
+    try:
+        wait(stack, lambda: viewer_chain(trace_viewer.spans(), trace_id) == labels,
+             f"every hop of trace {trace_id} in the viewer", timeout=40)
+    except AssertionError:
+        reached = viewer_chain(trace_viewer.spans(), trace_id)
+        raise AssertionError(f"the viewer shows {reached} of {labels} for trace {trace_id}") from None
+    picture = photograph_trace(trace_viewer, trace_id)
+    assert picture.stat().st_size > 10_000
+    # The relays poll their outboxes several times a second; none of it may reach the viewer.
+    idle = [s for s in trace_viewer.spans() if not s.get("parent_id") and s["name"].startswith(DATABASE_CALLS)]
+    assert idle == [], f"{len(idle)} database spans without a parent (idle polls?): " + "; ".join(
+        f"{s['name']} {s['attributes'].get('db.statement', '')[:80]}" for s in idle[:15])
