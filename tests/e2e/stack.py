@@ -121,13 +121,14 @@ class Stack:
             if child.returncode != 0:
                 raise StackError(f"{service} migrate failed ({child.returncode}):\n{output[-4000:]}")
 
-    def start(self, service: str, process: str) -> None:
+    def start(self, service: str, process: str, env: dict[str, str] | None = None) -> None:
+        """Start one process; ``env`` overrides settings for this run of it only."""
         if (service, process) in self.processes:
             raise StackError(f"{service} {process} is already running")
         log = open(self.workdir / "log" / f"{service}-{process}.log", "a")
         try:
             self.processes[(service, process)] = subprocess.Popen(
-                self._command(service, process), env=self._service_env(service), stdout=log,
+                self._command(service, process), env={**self._service_env(service), **(env or {})}, stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True)
         finally:
             log.close()  # the child has its own copy of the descriptor

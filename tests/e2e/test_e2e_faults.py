@@ -115,8 +115,7 @@ def test_the_orders_worker_killed_mid_stream_loses_nothing_and_doubles_nothing(s
     hire_rep(people)
     deals = [deal_ready_to_sign(people) for _ in range(2)]
     storefront = Storefront(stack)
-    # Enough orders that a batching worker is still busy when it is killed a second time.
-    shop_ids = [f"SF-{people.tag}-{n:02d}" for n in range(48)]
+    shop_ids = [f"SF-{people.tag}-{n:02d}" for n in range(24)]
 
     # The worker dies (no ack, no clean-up); work piles up in its queue meanwhile.
     stack.kill("orders", "worker")
@@ -132,7 +131,9 @@ def test_the_orders_worker_killed_mid_stream_loses_nothing_and_doubles_nothing(s
         return len(orders_where(people, customer_id=f"shopper-{people.tag}"))
 
     # Restarted, it gets through a few; killed again mid-stream, with messages taken and not yet acked.
-    stack.start("orders", "worker")
+    # Small batches (one commit per two messages, eight prefetched) so the kill lands between commits:
+    # with the default batch of 50 the whole backlog is one transaction and nothing is mid-stream.
+    stack.start("orders", "worker", env={"CONSUMER_BATCH_SIZE": "2", "CONSUMER_PREFETCH": "8"})
     wait(stack, lambda: made() >= 2, "the restarted worker to make its first orders", every=0.02)
     stack.kill("orders", "worker")
     at_kill = made()

@@ -189,7 +189,8 @@ class Worker(ConsumerMixin):
 
         @contextmanager
         def around(item: Ready):
-            with self._span(*spans[id(item)]):
+            with self._span(*spans[id(item)]) as span:
+                span.set_attribute("messaging.message.id", item.event.id)
                 yield
 
         try:

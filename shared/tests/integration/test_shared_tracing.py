@@ -37,3 +37,21 @@ def test_one_trace_spans_request_publish_and_the_consuming_handler(pair, spans):
 
         headers = json.loads(session.execute(text("select trace_headers from outbox")).scalar())
     assert headers["traceparent"].split("-")[1] == format(trace_id, "032x")
+
+
+def test_each_message_of_a_batch_keeps_its_own_span_named_by_its_event_id(pair, spans):
+    alpha, beta = pair
+    for n in range(3):
+        assert alpha.post("/notes", json={"text": f"batched {n}"}).status_code == 201
+    publish_outbox(alpha.runtime)
+    assert consume_until(beta.runtime, lambda: count(beta.runtime, "tallies") == 3)
+
+    finished = spans.get_finished_spans()
+    published = {s.attributes["messaging.message.id"]: s for s in finished if s.kind == SpanKind.PRODUCER}
+    handled = [s for s in finished if s.kind == SpanKind.CONSUMER and s.name.endswith(" process")]
+    assert len(published) == 3
+    # One span per message, whether the worker took them one by one or as a batch,
+    # each the child of its own publish and named by the event it carried.
+    assert sorted(s.attributes.get("messaging.message.id") for s in handled) == sorted(published)
+    for span in handled:
+        assert span.parent.span_id == published[span.attributes["messaging.message.id"]].context.span_id
