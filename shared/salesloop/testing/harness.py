@@ -44,17 +44,19 @@ class ServiceHarness:
     def token(self, role: str = "rep", user: str = "u-1", *, team: str | None = "team-1",
               region: str | None = "east", roles: list[str] | None = None) -> str:
         # For this service alone: a test that passes shows the service accepts its own audience.
-        return issue_token(self.settings, user, roles or [role], team=team, region=region,
+        return issue_token(self.settings, user, [role] if roles is None else roles, team=team, region=region,
                            audience=self.settings.expected_audience)
 
     def headers(self, role: str = "rep", user: str = "u-1", **claims) -> dict:
         return {"Authorization": f"Bearer {self.token(role, user, **claims)}"}
 
     def request(self, method: str, path: str, *, role: str | None = "admin", user: str = "u-1",
-                team: str | None = "team-1", region: str | None = "east", headers=None, **kwargs):
+                team: str | None = "team-1", region: str | None = "east", roles: list[str] | None = None,
+                headers=None, **kwargs):
+        """``role=None`` sends no token; ``roles=[]`` a token with no role at all."""
         all_headers = dict(headers or {})
         if role is not None:
-            all_headers.update(self.headers(role, user, team=team, region=region))
+            all_headers.update(self.headers(role, user, team=team, region=region, roles=roles))
         return self.client.open(path, method=method, headers=all_headers, **kwargs)
 
     def get(self, path, **kw):

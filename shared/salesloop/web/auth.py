@@ -19,6 +19,9 @@ from salesloop.web.errors import Problem
 
 ROLES = ("rep", "cs_agent", "ops", "supervisor", "manager", "director", "admin")
 SERVICE_ROLES = ("storefront", "service")
+# Who may call a route that names no roles of its own: the staff. A token with no
+# role, or a machine's (storefront, service), reaches only routes that name it.
+DEFAULT_ROLES = ROLES
 ALL_SCOPE_ROLES = {"director", "admin"}
 PII_ROLES = {"supervisor", "manager", "director", "admin"}
 
@@ -97,14 +100,37 @@ def public(view):
     return view
 
 
+def _marked(view_function, mark: str, method: str, default=None):
+    """A mark set on a view function, or on the MethodView method for this HTTP method."""
+    if hasattr(view_function, mark):
+        return getattr(view_function, mark)
+    view_class = getattr(view_function, "view_class", None)
+    handler = getattr(view_class, method.lower(), None) if view_class else None
+    return getattr(handler, mark, default)
+
+
 def _is_public(view_function) -> bool:
     if (request.endpoint or "").startswith("api-docs."):  # the OpenAPI document
         return True
-    if getattr(view_function, "_salesloop_public", False):
-        return True
-    view_class = getattr(view_function, "view_class", None)
-    method = getattr(view_class, request.method.lower(), None) if view_class else None
-    return bool(getattr(method, "_salesloop_public", False))
+    return bool(_marked(view_function, "_salesloop_public", request.method, False))
+
+
+def route_roles(view_function, method: str) -> tuple[str, ...] | None:
+    """Who may call this route with this method: None when it is public, else the roles
+    its ``require_roles`` names (admin always passes) or, when it names none, the staff."""
+    if _marked(view_function, "_salesloop_public", method, False):
+        return None
+    return _marked(view_function, "_salesloop_roles", method) or DEFAULT_ROLES
+
+
+def _ensure_allowed(view_function, principal: Principal) -> None:
+    """Deny by default: a route without ``require_roles`` is for the staff roles only.
+
+    A route with ``require_roles`` checks its own roles in its wrapper (after this)."""
+    if _is_public(view_function) or _marked(view_function, "_salesloop_roles", request.method) is not None:
+        return
+    if not principal.has(*DEFAULT_ROLES):
+        raise Problem(403, "Forbidden", "This needs a staff role.", kind="forbidden")
 
 
 def authenticate_request() -> None:
@@ -124,6 +150,7 @@ def authenticate_request() -> None:
                       kind="jwks-unavailable") from exc
     except jwt.PyJWTError as exc:
         raise Problem(401, "Unauthorized", f"Invalid token: {exc}", kind="invalid-token") from exc
+    _ensure_allowed(view, g.principal)
 
 
 def current_principal() -> Principal:
@@ -145,6 +172,7 @@ def require_roles(*roles: str):
                               kind="forbidden")
             return view(*args, **kwargs)
 
+        wrapper._salesloop_roles = roles
         return wrapper
 
     return decorate

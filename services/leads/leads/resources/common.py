@@ -13,7 +13,9 @@ from salesloop.web.errors import Problem
 from leads.models import Customer, Lead
 from leads.queries import customer_visible, lead_visible
 
-WRITERS = ("rep", "supervisor", "manager", "director", "admin", "ops", "cs_agent", "storefront")
+WRITERS = ("rep", "supervisor", "manager", "director", "admin", "ops", "cs_agent")
+# A storefront may hand over a lead or a customer it met; working them is for people.
+CAPTURERS = (*WRITERS, "storefront")
 SUPERVISORS = ("supervisor", "manager", "director", "admin")
 
 

@@ -12,7 +12,7 @@ from leads import presenters
 from leads.commands import customers
 from leads.models import Customer
 from leads.queries import contacts_by_customer, contacts_of, customer_visibility
-from leads.resources.common import WRITERS, order_by, page_of, visible_customer
+from leads.resources.common import CAPTURERS, WRITERS, order_by, page_of, visible_customer
 from leads.schemas import (CustomerContactIn, CustomerContactOut, CustomerIn, CustomerListArgs, CustomerOut,
                            CustomerPage, CustomerPatch)
 
@@ -67,7 +67,7 @@ def blueprint() -> Blueprint:
                 audit_read("/customers", {"customer_ids": [c["id"] for c in result["items"]][:200]})
             return result
 
-        @require_roles(*WRITERS)
+        @require_roles(*CAPTURERS)
         @blp.arguments(CustomerIn)
         @blp.response(201, CustomerOut)
         @blp.alt_response(409, description="A customer with the same company, phone or e-mail exists.")

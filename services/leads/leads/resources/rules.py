@@ -13,6 +13,8 @@ from leads.resources.common import not_found
 from leads.schemas import RULE_KINDS, RulesIn, RulesOut
 
 RULE_ADMINS = ("manager", "director", "admin")
+# The rules steer grading and who gets which lead: for those who run the team and the system.
+RULE_READERS = ("supervisor", *RULE_ADMINS, "ops")
 
 
 def view(kind: str) -> dict:
@@ -35,6 +37,7 @@ def blueprint() -> Blueprint:
 
     @blp.route("")
     class AllRules(MethodView):
+        @require_roles(*RULE_READERS)
         @blp.response(200, RulesOut(many=True))
         def get(self):
             """Every kind of rules in force, with its version."""
@@ -42,6 +45,7 @@ def blueprint() -> Blueprint:
 
     @blp.route("/<kind>")
     class Rules(MethodView):
+        @require_roles(*RULE_READERS)
         @blp.response(200, RulesOut)
         def get(self, kind):
             """The rules of one kind in force (grading, assignment, followup or calendar)."""
