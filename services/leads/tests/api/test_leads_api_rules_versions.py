@@ -29,7 +29,7 @@ def test_reactivating_an_older_version_puts_it_back_in_force(leads):
     assert grading_of(capture(leads, 3)) == ("size", 12, "medium")
     assert leads.put("/rules/grading", role="admin", json={"version": "src", "config": SOURCE_ONLY}).status_code == 200
     assert grading_of(capture(leads, 4)) == ("src", 25, "high")
-    assert leads.get("/rules/grading", role="rep").json["version"] == "src"
+    assert leads.get("/rules/grading", role="supervisor").json["version"] == "src"
 
 
 def test_a_version_activated_by_another_process_is_in_force_on_the_next_capture(leads):
