@@ -127,3 +127,11 @@ def test_a_service_reads_its_own_audience_first(monkeypatch):
     assert load_settings("leads").expected_audience == "acme-sales"
     monkeypatch.delenv("JWT_AUDIENCE")
     assert load_settings("leads").expected_audience == "leads"
+
+
+@pytest.mark.parametrize("roles", [[], ["storefront"], ["service"], ["auditor"]])
+def test_a_route_that_names_no_roles_refuses_a_token_without_a_staff_role(alpha, roles):
+    # Deny by default: only the routes that name them are open to machines and role-less tokens.
+    assert_problem(alpha.post("/notes", json={"text": "x"}, role="rep", roles=roles), 403)
+    assert_nothing_written(alpha)
+    assert alpha.post("/notes", json={"text": "x"}, role="rep").status_code == 201
