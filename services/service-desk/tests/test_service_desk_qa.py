@@ -1,4 +1,5 @@
 """Interactions and compliance QA: rules on Chinese and English text, reviews by sample."""
+import time
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import text
@@ -114,6 +115,20 @@ def test_an_invalid_regular_expression_is_refused(desk):
     assert refused.status_code == 422 and "invalid regular expression" in refused.json["detail"]
     assert desk.post("/qa/rules", json={"pattern": "x", "category": "rude", "severity": "huge"},
                      **SUPERVISOR).json["errors"].keys() == {"category", "severity"}
+
+
+def test_a_backtracking_rule_cannot_hold_the_worker(desk):
+    """`(a+)+$` took 25 s on a 30-character text with a backtracking engine."""
+    added = desk.post("/qa/rules", json={"id": "nested", "pattern": "(a+)+$", "kind": "regex",
+                                         "category": "abusive", "severity": "low"}, **SUPERVISOR)
+    assert added.status_code == 201, added.json
+    text = "a" * 10_000 + "!"
+    started = time.perf_counter()
+    checked = desk.post("/qa/check", json={"text": text}, **AGENT)
+    logged = log(desk, content=text)
+    assert time.perf_counter() - started < 1.0
+    assert checked.status_code == 200 and checked.json["hits"] == []
+    assert logged["violation_count"] == 0
 
 
 def test_agents_cannot_change_rules(desk):

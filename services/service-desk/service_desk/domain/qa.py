@@ -9,7 +9,12 @@ Chinese has no spaces between words, so Chinese phrases match anywhere (and
 tolerate spaces slipped between their characters: "保 证 收 益"); English
 phrases match whole words only ("idiot" does not fire inside "idiotic").
 Regex rules see the normalised (lower-case, half-width) text and bring their
-own boundaries.
+own boundaries. They run on RE2, whose matching time grows linearly with the
+text whatever the pattern, so a rule such as ``(a+)+$`` cannot hold a worker;
+RE2 has no look-around, so a rule that needs context around its hit matches the
+context and names the hit itself ``(?P<hit>...)``. Phrase rules are compiled
+here from escaped literals joined by whitespace classes, which Python's engine
+also matches in linear time.
 """
 
 from __future__ import annotations
@@ -21,7 +26,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Any, Iterable, Mapping, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
+from collections.abc import Iterable, Iterator, Mapping
+
+import re2
 
 from .errors import InvalidConfiguration, RuleViolation, ValidationFailed
 
@@ -68,7 +76,7 @@ class ComplianceRule:
     kind: MatchKind = MatchKind.PHRASE
     variants: tuple[str, ...] = ()
     description: str = ""
-    _compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _matcher: _Matcher = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.id or not self.pattern.strip():
@@ -76,10 +84,11 @@ class ComplianceRule:
         object.__setattr__(self, "category", _choice(Category, self.category, self.id))
         object.__setattr__(self, "severity", _choice(Severity, self.severity, self.id))
         object.__setattr__(self, "kind", _choice(MatchKind, self.kind, self.id))
-        object.__setattr__(self, "_compiled", self._compile())
+        object.__setattr__(self, "_matcher", self._compile())
 
-    def find(self, normalized_text: str) -> Iterable[re.Match[str]]:
-        return self._compiled.finditer(normalized_text)
+    def find(self, normalized_text: str) -> Iterable[tuple[int, int]]:
+        """The ``(start, end)`` of each hit in the normalised text."""
+        return self._matcher.spans(normalized_text)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,16 +97,60 @@ class ComplianceRule:
             "variants": list(self.variants), "description": self.description,
         }
 
-    def _compile(self) -> re.Pattern[str]:
+    def _compile(self) -> _Matcher:
         if self.kind is MatchKind.REGEX:
             if self.variants:
                 raise InvalidConfiguration(f"rule {self.id}: a regex has no variants, use an alternation")
-            try:
-                return re.compile(self.pattern, re.IGNORECASE)
-            except re.error as error:
-                raise InvalidConfiguration(f"rule {self.id}: invalid regular expression ({error})") from None
+            return _LinearRegex(self.id, self.pattern)
         phrases = (self.pattern, *self.variants)
-        return re.compile("|".join(_phrase_regex(p) for p in phrases))
+        return _PhraseMatcher(re.compile("|".join(_phrase_regex(p) for p in phrases)))
+
+
+class _Matcher(Protocol):
+    def spans(self, text: str) -> Iterator[tuple[int, int]]: ...
+
+
+@dataclass(frozen=True)
+class _PhraseMatcher:
+    compiled: re.Pattern[str]
+
+    def spans(self, text: str) -> Iterator[tuple[int, int]]:
+        return (match.span() for match in self.compiled.finditer(text))
+
+
+# RE2 keeps its automaton within this memory; a pattern that needs more is refused.
+_RE2_MAX_MEMORY = 8 << 20
+
+
+class _LinearRegex:
+    """A company's own regular expression, on RE2 (linear time, no backtracking)."""
+
+    def __init__(self, rule_id: str, pattern: str) -> None:
+        options = re2.Options()
+        options.case_sensitive = False
+        options.max_mem = _RE2_MAX_MEMORY
+        options.log_errors = False
+        try:
+            self._compiled = re2.compile(pattern, options)
+        except re2.error as error:
+            reason = str(error.args[0].decode() if isinstance(error.args[0], bytes) else error)
+            if "perl operator" in reason:
+                reason += "; look-around is not supported, match the context and name the hit (?P<hit>...)"
+            raise InvalidConfiguration(f"rule {rule_id}: invalid regular expression ({reason})") from None
+        self._hit_group = self._compiled.groupindex.get("hit", 0)
+
+    def spans(self, text: str) -> Iterator[tuple[int, int]]:
+        # Searched by hand rather than with finditer: the context around one hit
+        # may be the context of the next ("…7777,1101…"), so the next search
+        # starts where the hit ends, not where its context does.
+        position = 0
+        while position <= len(text):
+            match = self._compiled.search(text, position)
+            if match is None:
+                return
+            start, end = match.span(self._hit_group)
+            yield start, end
+            position = max(end, match.start() + 1)
 
 
 @dataclass(frozen=True)
@@ -116,10 +169,10 @@ def check(text: str, rules: Iterable[ComplianceRule] | None = None) -> list[Rule
     normalized, starts, ends = normalize_with_offsets(text)
     hits = []
     for rule in DEFAULT_RULES if rules is None else rules:
-        for match in rule.find(normalized):
-            if match.end() == match.start():
+        for hit_start, hit_end in rule.find(normalized):
+            if hit_end <= hit_start:
                 continue
-            start, end = starts[match.start()], ends[match.end() - 1]
+            start, end = starts[hit_start], ends[hit_end - 1]
             hits.append(RuleHit(
                 rule_id=rule.id,
                 category=rule.category,
@@ -207,7 +260,7 @@ def _clusters(text: str) -> Iterable[tuple[int, int]]:
 def _phrase_regex(phrase: str) -> str:
     folded = " ".join(_fold(phrase).split())
     parts = []
-    for previous, char in zip(" " + folded, folded):
+    for previous, char in zip(" " + folded, folded, strict=False):
         if char == " ":
             parts.append(r"\s+")
             continue
@@ -263,7 +316,7 @@ DEFAULT_RULES: tuple[ComplianceRule, ...] = (
     _rule("exaggerated.en.best_price", "best price in the world", _E, _MEDIUM),
     _rule("exaggerated.en.once_in_a_lifetime", "once in a lifetime", _E, _LOW),
     _rule("exaggerated.en.hundred_percent", r"\b100\s?% (?:effective|guaranteed|safe)\b", _E, _MEDIUM, regex=True),
-    _rule("privacy.id_card_number", r"(?<!\d)\d{17}[\dx](?!\d)", _P, _HIGH, regex=True,
+    _rule("privacy.id_card_number", r"(?:^|\D)(?P<hit>\d{17}[\dx])(?:\D|$)", _P, _HIGH, regex=True,
           description="a mainland ID card number read out or written down"),
     _rule("privacy.zh.ask_password", r"(?:告诉我|告訴我|报一下|報一下|提供).{0,6}(?:密码|密碼|验证码|驗證碼)", _P, _HIGH,
           regex=True, description="asking the customer for a password or a verification code"),

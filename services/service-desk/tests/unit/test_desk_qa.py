@@ -1,5 +1,6 @@
 """Compliance rules on Chinese and English text, review sampling and scoring."""
 
+import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -66,6 +67,33 @@ class TestChinese:
         hits = check("客户身份证号是11010519491231002X，请核对")
         assert [(h.rule_id, h.matched, h.severity) for h in hits] == [
             ("privacy.id_card_number", "11010519491231002X", Severity.HIGH),
+        ]
+
+    def test_id_card_numbers_side_by_side_are_both_found_and_longer_numbers_are_not(self):
+        hits = check("110105194912310021,11010519491231002X；账号1101051949123100211")
+        assert [h.matched for h in hits] == ["110105194912310021", "11010519491231002X"]
+
+
+class TestLinearTimeRegex:
+    """Regex rules come from supervisors: none of them may hold a worker."""
+
+    def test_a_catastrophic_pattern_finishes_at_once_on_a_long_text(self):
+        rule = ComplianceRule(id="nested", pattern="(a+)+$", category=Category.ABUSIVE,
+                              severity=Severity.LOW, kind=MatchKind.REGEX)
+        started = time.perf_counter()
+        assert check("a" * 10_000 + "!", [rule]) == []
+        assert time.perf_counter() - started < 1.0
+
+    def test_look_around_is_refused_with_the_way_to_write_it(self):
+        with pytest.raises(InvalidConfiguration, match=r"look-around is not supported.*\(\?P<hit>"):
+            ComplianceRule(id="behind", pattern=r"(?<!\d)\d{6}", category=Category.PRIVACY,
+                           severity=Severity.LOW, kind=MatchKind.REGEX)
+
+    def test_a_named_hit_is_what_is_reported_not_its_context(self):
+        rule = ComplianceRule(id="code", pattern=r"(?:^|\D)(?P<hit>\d{6})(?:\D|$)", category=Category.PRIVACY,
+                              severity=Severity.LOW, kind=MatchKind.REGEX)
+        assert [(h.start, h.end, h.matched) for h in check("验证码:123456,654321", [rule])] == [
+            (4, 10, "123456"), (11, 17, "654321"),
         ]
 
 
