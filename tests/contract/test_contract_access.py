@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
+from flask_smorest.spec.plugins import FlaskPlugin
 
 from salesloop.testing.harness import ServiceHarness
 from salesloop.web.auth import ROLES, SERVICE_ROLES, route_roles
@@ -74,6 +75,17 @@ def rendered_table(tables: dict[str, list]) -> str:
     return "\n".join(lines)
 
 
+def documented_problem(document: dict, method: str, path: str, status: int) -> bool:
+    """Whether the OpenAPI document declares this error status as problem+json for the operation."""
+    operation = document["paths"].get(FlaskPlugin.flaskpath2openapi(path), {}).get(method.lower(), {})
+    response = operation.get("responses", {}).get(str(status))
+    if response is None:
+        return False
+    if "$ref" in response:
+        response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+    return "application/problem+json" in response.get("content", {})
+
+
 @pytest.fixture(scope="module")
 def services(tmp_path_factory):
     built = {service: harness_for(package, tmp_path_factory.mktemp(service)) for service, package in SERVICES.items()}
@@ -94,7 +106,8 @@ def test_the_access_table_is_the_pinned_one(services):
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_route_refuses_every_role_it_does_not_name(services, service):
     harness = services[service]
-    allowed_through = []
+    document = harness.get("/openapi.json").json
+    allowed_through, undocumented = [], set()
     for method, path, roles in routes(harness.app):
         if roles is None:
             continue
@@ -105,7 +118,11 @@ def test_every_route_refuses_every_role_it_does_not_name(services, service):
                                        **({"json": {}} if method in ("POST", "PUT", "PATCH") else {}))
             if response.status_code != 403:
                 allowed_through.append(f"{method} {path} as {probe or 'no role'}: {response.status_code}")
+            elif not (response.mimetype == "application/problem+json"
+                      and documented_problem(document, method, path, 403)):
+                undocumented.add(f"{method} {path}")
     assert allowed_through == []
+    assert sorted(undocumented) == [], "a 403 that the OpenAPI document does not declare as problem+json"
 
 
 @pytest.mark.parametrize("route, refused, allowed", [

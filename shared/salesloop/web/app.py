@@ -8,7 +8,6 @@ from typing import Callable
 from flask import Flask, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 from opentelemetry.instrumentation.flask import FlaskInstrumentor
 
@@ -20,6 +19,7 @@ from salesloop.web.docs import docs
 from salesloop.web.errors import install_error_handlers
 from salesloop.web.guards import install_guards
 from salesloop.web.observability import install_observability
+from salesloop.web.openapi import SalesloopApi
 
 log = logging.getLogger(__name__)
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -114,7 +114,7 @@ def create_service_app(runtime, blueprints, *, title: str, version: str = "1.0.0
     # First, so the request span exists before any of our hooks can answer early.
     FlaskInstrumentor().instrument_app(app, excluded_urls="healthz,readyz,metrics")
     app.extensions["salesloop"] = SalesloopExtension(runtime)
-    api = Api(app)
+    api = SalesloopApi(app)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.register_blueprint(docs)  # a plain Flask blueprint: the docs are not part of the OpenAPI document

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from salesloop.web.app import uow
 from salesloop.web.auth import PII_ROLES, current_principal, require_roles
-from salesloop.web.errors import Problem
+from salesloop.web.errors import PROBLEM, Problem
+from salesloop.web.openapi import ProblemSchema
 
 from leads.commands import importing
 from leads.config import leads_config
@@ -38,6 +39,16 @@ def import_view(job: LeadImport, page: int = 1, page_size: int = 500) -> dict:
             "errors_page": page, "errors_total": total}
 
 
+def refuse_oversized_upload(limit: int) -> None:
+    """413 from the Content-Length, before a byte of the file is read; a chunked upload
+    without one is cut off at the same limit while it streams (``max_content_length``)."""
+    if request.content_length is not None and request.content_length > limit:
+        raise Problem(413, "Content Too Large",
+                      f"An import may be up to {limit} bytes (LEADS_IMPORT_MAX_BYTES); this one declares "
+                      f"{request.content_length}. Split the file.", kind="content-too-large", limit=limit)
+    request.max_content_length = limit
+
+
 def uploaded_file():
     """The CSV as a byte stream: a multipart ``file`` part (spooled to disk) or a text/csv body."""
     if request.mimetype == "multipart/form-data":
@@ -63,10 +74,12 @@ def blueprint() -> Blueprint:
         @blp.response(201, ImportOut, description="A small file, imported: the report of every bad row.")
         @blp.alt_response(202, schema=ImportOut, description="A large file, staged: the worker imports it; "
                                                              "follow GET /leads/imports/{id}.")
+        @blp.alt_response(413, schema=ProblemSchema, content_type=PROBLEM,
+                          description="Larger than LEADS_IMPORT_MAX_BYTES (64 MiB by default).")
         def post(self, args):
             """Import a CSV (UTF-8, BOM or not; English or Chinese column names). Bad rows are reported by line."""
             config, unit, principal = leads_config(uow().settings), uow(), current_principal()
-            request.max_content_length = config.import_max_bytes
+            refuse_oversized_upload(config.import_max_bytes)
             binary, filename = uploaded_file()
             job = importing.stage_import(unit, binary, filename=filename, by=principal.user, team=principal.team,
                                          record_duplicates=args["record_duplicates"])

@@ -103,3 +103,24 @@ def test_a_small_file_is_imported_in_the_request_in_committed_batches(make_leads
     assert leads.count("leads", owner_rep_id="rep-1") == 250
     assert len(leads.events("leads.lead.assigned")) == 250
     assert leads.count("lead_import_rows", status="imported") == 250
+
+
+def test_a_file_over_the_import_limit_is_refused_before_it_is_read(make_leads):
+    """A 7 MB file used to be accepted whatever the limit said."""
+    leads = make_leads(extra={"import_max_bytes": 1024})
+    rows = "".join(f"公司{n},1390000{n:04d},import\n" for n in range(200))
+    response = upload(leads, "company,phone,source\n" + rows)
+    assert response.status_code == 413 and response.mimetype == "application/problem+json"
+    problem = response.json
+    assert problem["limit"] == 1024 and "LEADS_IMPORT_MAX_BYTES" in problem["detail"]
+    assert leads.count("lead_imports") == 0 and leads.events("leads.lead.captured") == []
+
+
+def test_a_chunked_file_without_a_length_is_cut_off_at_the_limit_and_nothing_is_staged(make_leads):
+    leads = make_leads(extra={"import_max_bytes": 1024})
+    rows = "".join(f"公司{n},1390000{n:04d},import\n" for n in range(200)).encode()
+    response = leads.post("/leads/import", input_stream=io.BytesIO(b"company,phone,source\n" + rows),
+                          headers={"Content-Type": "text/csv", "Transfer-Encoding": "chunked"},
+                          environ_overrides={"wsgi.input_terminated": True}, **SUP)  # as gunicorn sets it
+    assert response.status_code == 413 and response.mimetype == "application/problem+json", response.json
+    assert leads.count("lead_imports") == 0

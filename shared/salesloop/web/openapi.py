@@ -1,0 +1,76 @@
+"""The OpenAPI document says what the services really answer on errors.
+
+flask-smorest documents its own JSON error body; ours is RFC 7807
+``application/problem+json`` (``errors.py``). Every operation that needs a
+token also documents 401 and 403, and one with an id in its path 404, read from
+the same marks the request hooks enforce (``auth.route_roles``), so the
+document cannot promise access the code refuses, or the other way round.
+"""
+from __future__ import annotations
+
+import http
+
+from apispec import BasePlugin
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from marshmallow import INCLUDE, Schema, fields
+
+from salesloop.web.auth import route_roles
+from salesloop.web.errors import PROBLEM
+
+
+class ProblemSchema(Schema):
+    """An RFC 7807 problem document (documentation only: ``errors.problem_response`` writes it)."""
+
+    class Meta:
+        unknown = INCLUDE  # a kind of problem may add its own members (RFC 7807 §3.2)
+
+    type = fields.String(metadata={"description": "A URI naming the kind of problem", "format": "uri"})
+    title = fields.String(metadata={"description": "A short summary of the kind of problem"})
+    status = fields.Integer(metadata={"description": "The HTTP status code"})
+    detail = fields.String(metadata={"description": "What went wrong with this request"})
+    instance = fields.String(allow_none=True, metadata={"description": "The path that was asked for"})
+    request_id = fields.String(metadata={"description": "The X-Request-ID to quote when reporting it"})
+    errors = fields.Dict(metadata={"description": "Field name → messages, on 422"})
+
+
+class _ErrorResponsesPlugin(BasePlugin):
+    """Adds the 401/403/404 a route can answer to each of its operations."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.app = None
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        rule = kwargs.get("rule")
+        if self.app is None or rule is None or not operations:
+            return
+        view = self.app.view_functions[rule.endpoint]
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            if route_roles(view, method) is not None:
+                responses.setdefault("401", "UNAUTHORIZED")
+                responses.setdefault("403", "FORBIDDEN")
+            if rule.arguments:
+                responses.setdefault("404", "NOT_FOUND")
+
+
+class SalesloopApi(Api):
+    ERROR_SCHEMA = ProblemSchema
+
+    def __init__(self, app) -> None:
+        self._error_responses = _ErrorResponsesPlugin()
+        self._error_responses.app = app
+        super().__init__(app, spec_kwargs={"extra_plugins": [self._error_responses]})
+
+    def _register_responses(self):
+        """As flask-smorest's, with the problem+json body our error handlers send."""
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
