@@ -305,3 +305,27 @@ def test_a_manager_in_another_region_does_not_see_the_ticket(desk):
     ticket_id = open_ticket(desk)["id"]
     assert desk.get(f"/tickets/{ticket_id}", **MANAGER).status_code == 200
     assert desk.get(f"/tickets/{ticket_id}", role="manager", user="m-2", region="west").status_code == 404
+
+
+def test_customer_care_cannot_name_another_regions_customer_or_ticket(desk):
+    """Ids in bodies are checked like ids in URLs (OWASP API1): care serves its own region."""
+    desk.deliver("leads.customer.upserted", {"customer_id": "C-west", "name": "西部客户", "region": "west",
+                                             "team": "sales-9", "owner_rep_id": "rep-9",
+                                             "updated_at": "2025-01-10T02:00:00+00:00"})
+    refused = desk.post("/tickets", json=complaint(customer_id="C-west"), **AGENT)
+    assert refused.status_code == 422 and refused.json["errors"] == {"customer_id": ["No such customer."]}
+    theirs = open_ticket(desk, OTHER_AGENT, customer_id="C-9")
+    logged = desk.post("/interactions", json={"channel": "phone", "content": "call back", "ticket_id": theirs["id"],
+                                               "started_at": iso(sh(11, 2, 11))},
+                       **AGENT)
+    assert logged.status_code == 422 and logged.json["errors"] == {"ticket_id": ["No such ticket."]}
+    elsewhere = desk.post("/tickets", json=complaint(region="west"), **AGENT)
+    assert elsewhere.status_code == 422 and "region" in elsewhere.json["errors"]
+    assert desk.get("/tickets", role="director", user="dir-1").json["total"] == 1
+
+
+def test_customer_care_serves_every_customer_of_its_region(desk):
+    desk.deliver("leads.customer.upserted", {"customer_id": "C-east", "name": "华东客户", "region": "east",
+                                             "team": "sales-1", "owner_rep_id": "rep-3",
+                                             "updated_at": "2025-01-10T02:00:00+00:00"})
+    assert open_ticket(desk, customer_id="C-east")["customer_id"] == "C-east"

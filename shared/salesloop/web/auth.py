@@ -23,6 +23,10 @@ SERVICE_ROLES = ("storefront", "service")
 # role, or a machine's (storefront, service), reaches only routes that name it.
 DEFAULT_ROLES = ROLES
 ALL_SCOPE_ROLES = {"director", "admin"}
+TEAM_SCOPE_ROLES = {"supervisor"}
+# Customer care answers for its region's customers, orders and tickets (can_serve):
+# care teams are not sales teams, the region is what both share.
+CARE_ROLES = {"cs_agent"}
 PII_ROLES = {"supervisor", "manager", "director", "admin"}
 
 
@@ -39,12 +43,12 @@ class Principal:
 
     @property
     def scope(self) -> str:
-        """How far this person sees: all > region > team > own."""
+        """How far this person sees: all > region > team > own (see also ``can_serve``)."""
         if self.roles & ALL_SCOPE_ROLES:
             return "all"
         if "manager" in self.roles:
             return "region"
-        if "supervisor" in self.roles:
+        if self.roles & TEAM_SCOPE_ROLES:
             return "team"
         if "ops" in self.roles:
             return "all"
@@ -188,6 +192,74 @@ def can_see(principal: Principal, owner: str | None, team: str | None, region: s
     if scope == "team":
         return (team is not None and team == principal.team) or owner == principal.user
     return owner is not None and owner == principal.user
+
+
+def can_serve(principal: Principal, owner: str | None, team: str | None, region: str | None) -> bool:
+    """Customer-facing records (customers, orders, tickets): what one sees, and for
+    customer care also its own region's. People records (reviews, scorecards) stay ``can_see``."""
+    if can_see(principal, owner, team, region):
+        return True
+    return bool(principal.roles & CARE_ROLES) and region is not None and region == principal.region
+
+
+def serving_clause(principal: Principal, owner_col, team_col, region_col):
+    """``can_serve`` as a WHERE clause."""
+    seen = visibility_clause(principal, owner_col, team_col, region_col)
+    if principal.roles & CARE_ROLES and principal.region:
+        return seen | (region_col == principal.region)
+    return seen
+
+
+def within_scope(principal: Principal, owner: str | None, team: str | None, region: str | None) -> bool:
+    """Whether a record the caller creates or moves would land inside their own scope.
+
+    Stricter than ``can_see``: a rep who owns a record still may not file it under
+    another team or region, where it would count for, and be seen by, others."""
+    scope = principal.scope
+    if scope == "all" or principal.has("service"):  # another service of ours acts for the company
+        return True
+    if scope == "region" or (principal.roles & CARE_ROLES and owner == principal.user):
+        return region is not None and region == principal.region
+    same_team = team == principal.team and (region is None or region == principal.region)
+    if scope == "team":
+        return principal.team is not None and same_team
+    return owner == principal.user and same_team
+
+
+def ensure_within_scope(principal: Principal, owner, team, region) -> None:
+    """422 naming the field that points outside the caller's scope."""
+    if within_scope(principal, owner, team, region):
+        return
+    if principal.scope == "own" and owner != principal.user:
+        field, message = "owner", "you can only file records as your own"
+    elif principal.scope != "region" and not principal.roles & CARE_ROLES and team != principal.team:
+        field, message = "team", "must be your own team"
+    else:
+        field, message = "region", "must be your own region"
+    raise Problem(422, "Unprocessable Entity", "The request has invalid fields.", kind="validation-error",
+                  errors={field: [message]})
+
+
+def ensure_referable(principal: Principal, owner, team, region, field: str, what: str) -> None:
+    """A record named by id in a body is checked like one named in the URL.
+
+    422 rather than 404, since it is the body that is wrong, and the same message
+    whether the record is missing or outside the caller's scope."""
+    if not can_refer(principal, owner, team, region):
+        raise_unknown_reference(field, what)
+
+
+def can_refer(principal: Principal, owner: str | None, team: str | None, region: str | None) -> bool:
+    """What a caller may name in a body: what they serve, and a record nobody owns yet
+    that is filed under their team or under no team at all (the company's pool)."""
+    if can_serve(principal, owner, team, region):
+        return True
+    return owner is None and (team is None or team == principal.team)
+
+
+def raise_unknown_reference(field: str, what: str) -> None:
+    raise Problem(422, "Unprocessable Entity", "The request has invalid fields.", kind="validation-error",
+                  errors={field: [f"No such {what}."]})
 
 
 def ensure_visible(principal: Principal, owner, team, region, what: str = "record") -> None:

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from salesloop.fx import UnknownRate, rate_for
-from salesloop.web.auth import Principal, can_see
+from salesloop.web.auth import Principal, can_see, within_scope
 
 from deals.config import DealsConfig
 from deals.domain import IllegalTransition, NotAllowed, NotFound, Stage
@@ -45,7 +45,7 @@ def require_open(row: DealRow) -> None:
 
 
 def require_in_scope(principal: Principal, owner: str, team: str, region: str) -> None:
-    if not can_see(principal, owner, team, region):
+    if not within_scope(principal, owner, team, region):
         raise NotAllowed(f"{owner} ({team}, {region}) is outside what you manage")
 
 

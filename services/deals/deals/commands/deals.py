@@ -5,7 +5,7 @@ import dataclasses
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from salesloop.web.auth import Principal
+from salesloop.web.auth import Principal, ensure_referable
 
 from deals import events
 from deals.commands.common import (
@@ -29,7 +29,10 @@ def open_deal(uow, config: DealsConfig, principal: Principal, data: dict) -> Dea
     """A deal opened by hand: the rep's own, or one a leader opens for a rep in their scope."""
     now = utcnow()
     owner, team, region = _owner_of_new_deal(principal, data)
-    name = data.get("customer_name") or _known_customer_name(uow, data["customer_id"])
+    customer = uow.session.get(CustomerRow, data["customer_id"])
+    if customer is not None:
+        ensure_referable(principal, customer.owner_rep_id, customer.team, customer.region, "customer_id", "customer")
+    name = data.get("customer_name") or _known_customer_name(customer, data["customer_id"])
     deal = Deal(
         id=new_id(), customer_id=data["customer_id"], owner_rep_id=owner, team=team, region=region,
         title=data.get("title") or default_title(name, data.get("products", ())), currency=data["currency"],
@@ -156,8 +159,7 @@ def default_title(customer_name: str, products) -> str:
     return f"{customer_name} – {', '.join(products)}"[:200] if products else customer_name[:200]
 
 
-def _known_customer_name(uow, customer_id: str) -> str:
-    customer = uow.session.get(CustomerRow, customer_id)
+def _known_customer_name(customer: CustomerRow | None, customer_id: str) -> str:
     if customer is None:
         raise RuleViolation(f"customer {customer_id} is not known here yet; give customer_name", "customer_name")
     return customer.name

@@ -263,3 +263,17 @@ def test_only_a_leader_reassigns_a_deal_and_only_within_their_scope(api):
     assert api.harness.get(f"/deals/{deal}", **api.REP).status_code == 404
     outside = api.harness.patch(f"/deals/{deal}", json={"region": "west"}, **api.MANAGER)
     assert outside.status_code == 403
+
+
+def test_a_deal_cannot_be_opened_on_another_teams_customer_or_filed_under_another_team(api):
+    """Ids in bodies are checked like ids in URLs (OWASP API1)."""
+    api.harness.deliver("leads.customer.upserted", {
+        "customer_id": "cust-north", "name": "北方重工", "team": "north-1", "region": "north", "owner_rep_id": "rep-9"})
+    refused = api.harness.post("/deals", json={"customer_id": "cust-north", "amount": "1000.00", "currency": "CNY",
+                                               "expected_close_date": "2030-01-31"}, **api.REP)
+    assert refused.status_code == 422 and refused.json["errors"] == {"customer_id": ["No such customer."]}
+    elsewhere = api.harness.post("/deals", json={"customer_id": "cust-new", "customer_name": "新客户",
+                                                 "amount": "1000.00", "currency": "CNY", "team": "north-1",
+                                                 "expected_close_date": "2030-01-31"}, **api.REP)
+    assert elsewhere.status_code == 403
+    assert api.harness.get("/deals", role="director", user="dir-1").json["total"] == 0

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 
 from salesloop.web.app import audit_read, uow
-from salesloop.web.auth import current_principal, require_roles
+from salesloop.web.auth import current_principal, ensure_within_scope, require_roles
 
 from leads import presenters
 from leads.commands import customers
@@ -35,6 +35,16 @@ def present(customer: Customer) -> dict:
     if presenters.shows_personal_data(principal, [customer.owner_rep_id]):
         audit_read(f"/customers/{customer.id}", {"customer_ids": [customer.id]})
     return presenters.customer_view(customer, principal, contacts_of(uow().session, customer.id), history(customer))
+
+
+def filed_within_scope(principal, data: dict) -> dict:
+    """A new customer lands where its creator works: their own (a rep's), their team's
+    or their region's by default, and never in another team or region (OWASP API1)."""
+    defaults = {"own": {"owner_rep_id": principal.user, "team": principal.team},
+                "team": {"team": principal.team}, "region": {"region": principal.region}}.get(principal.scope, {})
+    data = {**data, **{key: value for key, value in defaults.items() if not data.get(key)}}
+    ensure_within_scope(principal, data.get("owner_rep_id"), data.get("team"), data.get("region"))
+    return data
 
 
 def blueprint() -> Blueprint:
@@ -74,8 +84,7 @@ def blueprint() -> Blueprint:
         def post(self, data):
             """Open a customer account; refused with the existing id when it is already known."""
             unit, principal = uow(), current_principal()
-            if principal.scope == "own" and not data.get("owner_rep_id"):
-                data = {**data, "owner_rep_id": principal.user, "team": data.get("team") or principal.team}
+            data = filed_within_scope(principal, data)
             customer = customers.create_customer(unit, data, by=principal.user)
             unit.commit()
             return present(customer)

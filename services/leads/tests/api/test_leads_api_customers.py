@@ -65,3 +65,16 @@ def test_customers_are_seen_by_their_owner_team_and_region_and_masked_for_others
     assert (as_ops["phone"], as_ops["email"], as_ops["masked"]) == ("216***8888", "l***@hualian.com", True)
     listed = leads.get("/customers", role="ops").json["items"][0]["contacts"][0]
     assert listed["phone"] == "216***8888"
+
+
+def test_a_customer_cannot_be_filed_under_another_team_region_or_rep(leads):
+    """Fields in bodies are checked against the caller's scope (OWASP API1)."""
+    rep = {"role": "rep", "user": "rep-1", "team": "team-1", "region": "east"}
+    supervisor = {"role": "supervisor", "user": "sup-1", "team": "team-1", "region": "east"}
+    for caller, body, field in ((rep, {"team": "team-2"}, "team"), (rep, {"owner_rep_id": "rep-2"}, "owner"),
+                                (rep, {"region": "west"}, "region"), (supervisor, {"team": "team-2"}, "team")):
+        refused = leads.post("/customers", json={"name": "外队客户", **body}, **caller)
+        assert refused.status_code == 422 and field in refused.json["errors"], (body, refused.json)
+    mine = leads.post("/customers", json={"name": "本队客户"}, **supervisor)
+    assert mine.status_code == 201 and mine.json["team"] == "team-1"
+    assert leads.count("customers") == 1

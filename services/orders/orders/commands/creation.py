@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from salesloop.fx import UnknownRate, rate_for
 from salesloop.uow import UnitOfWork
-from salesloop.web.auth import Principal
+from salesloop.web.auth import Principal, ensure_within_scope
 
 from orders.commands.common import publish_order_event
 from orders.config import OrdersConfig
@@ -63,8 +63,10 @@ def _owner(principal: Principal, data: dict) -> dict:
     rep_id = data.get("rep_id") or principal.user
     if rep_id != principal.user and principal.scope == "own":
         raise NotAllowed("a rep enters orders for themselves; ask a supervisor to enter one for a colleague")
-    return {"rep_id": rep_id, "team": data.get("team") or principal.team,
-            "region": data.get("region") or principal.region}
+    owner = {"rep_id": rep_id, "team": data.get("team") or principal.team,
+             "region": data.get("region") or principal.region}
+    ensure_within_scope(principal, owner["rep_id"], owner["team"], owner["region"])
+    return owner
 
 
 def create_order_from_contract(uow: UnitOfWork, config: OrdersConfig, data: dict) -> OrderRecord | None:

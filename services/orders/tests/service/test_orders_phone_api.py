@@ -135,7 +135,8 @@ def test_reps_see_their_own_orders_supervisors_their_team_managers_their_region(
     assert seen(role="supervisor", user="sup-1", team="east-1", region="east") == 1
     assert seen(role="manager", user="mgr-1", team=None, region="east") == 2
     assert seen(role="director", user="dir-1", team=None, region=None) == 3
-    assert seen(role="cs_agent", user="cs-1", team=None, region=None) == 3
+    assert seen(role="cs_agent", user="cs-1", team="care-1", region="east") == 2  # customer care: its region
+    assert seen(role="cs_agent", user="cs-9", team=None, region=None) == 0
     other_rep = orders.get(f"/orders/{mine}", role="rep", user="rep-2", team="east-2", region="east")
     assert other_rep.status_code == 404
     assert orders.post(f"/orders/{mine}/confirm", json={}, role="rep", user="rep-2").status_code == 404
@@ -198,3 +199,22 @@ def test_orders_are_found_by_the_time_they_were_placed(orders):
 
     assert [o["id"] for o in found] == [first]
     assert found[0]["placed_at"] == "2025-05-12T01:30:00+00:00"
+
+
+def test_customer_care_of_another_team_neither_reads_nor_accepts_an_order(orders):
+    order_id = orders.post("/orders", json=phone_order(), **REP).json["id"]
+    outsider = {"role": "cs_agent", "user": "cs-2", "team": "north-1", "region": "north"}
+    for path in ("", "/history", "/versions", "/versions/1", "/changes"):
+        assert orders.get(f"/orders/{order_id}{path}", **outsider).status_code == 404, path
+    assert orders.get(f"/orders/{order_id}/plan", **outsider).status_code == 404
+    assert orders.post(f"/orders/{order_id}/accept", json={}, **outsider).status_code == 404
+    assert orders.get(f"/orders/{order_id}", role="cs_agent", user="cs-1", team="care-1", region="east").status_code == 200
+
+
+def test_an_order_cannot_be_filed_under_another_team_or_region(orders):
+    for elsewhere in ({"team": "north-1"}, {"region": "north"}):
+        refused = orders.post("/orders", json={**phone_order(), **elsewhere}, **REP)
+        assert refused.status_code == 422 and refused.mimetype == "application/problem+json", refused.json
+    supervisor = {"role": "supervisor", "user": "sup-1", "team": "east-1", "region": "east"}
+    assert orders.post("/orders", json={**phone_order(), "team": "north-1"}, **supervisor).status_code == 422
+    assert orders.get("/orders", role="director", user="dir-1").json["total"] == 0

@@ -5,10 +5,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from salesloop.web.auth import Principal
+from salesloop.web.auth import Principal, ensure_within_scope
 
 from service_desk import events as ev
-from service_desk.commands.common import acting_agent, new_id, utcnow, when
+from service_desk.commands.common import acting_agent, check_references, new_id, utcnow, when
 from service_desk.config import DeskConfig
 from service_desk.domain.errors import RuleViolation
 from service_desk.domain.interactions import Interaction
@@ -18,6 +18,7 @@ from service_desk.repository import active_rules
 
 def log_interaction(uow, desk: DeskConfig, principal: Principal, data: dict) -> InteractionRow:
     now = utcnow()
+    check_references(uow, principal, data)
     started_at = when(data, "started_at", now)
     interaction = Interaction.log(
         id=new_id(), agent_id=acting_agent(principal, data.get("agent_id")), customer_id=data.get("customer_id"),
@@ -27,6 +28,7 @@ def log_interaction(uow, desk: DeskConfig, principal: Principal, data: dict) -> 
     )
     hits = interaction.compliance_hits(active_rules(uow, desk.initial_rules))
     row = _row(interaction, principal, data, now)
+    ensure_within_scope(principal, principal.user, row.team, row.region)
     row.violations = [_violation(hit, now) for hit in hits]
     row.violation_count = len(hits)
     uow.add(row)

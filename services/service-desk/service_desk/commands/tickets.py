@@ -9,10 +9,10 @@ from sqlalchemy.orm import selectinload
 
 from salesloop.fx import rate_for
 from salesloop.money import quantize
-from salesloop.web.auth import Principal
+from salesloop.web.auth import Principal, ensure_within_scope
 
 from service_desk import events as ev
-from service_desk.commands.common import acting_agent, new_id, utcnow, visible_row, when
+from service_desk.commands.common import acting_agent, check_references, new_id, utcnow, visible_row, when
 from service_desk.commands.surveys import issue_survey
 from service_desk.config import DeskConfig
 from service_desk.domain.sla import EscalationKey, SlaClock, SlaTarget, TicketType
@@ -46,6 +46,7 @@ UNSATISFIED_REASON = "the customer is not satisfied with the resolution"
 
 def open_ticket(uow, desk: DeskConfig, principal: Principal, data: dict) -> TicketRow:
     now = utcnow()
+    check_references(uow, principal, data)
     version, book = current_policy_book(uow, desk.initial_policies)
     ticket = Ticket.open(
         id=new_id(), ticket_type=data["type"], priority=data["priority"], customer_id=data["customer_id"],
@@ -56,6 +57,7 @@ def open_ticket(uow, desk: DeskConfig, principal: Principal, data: dict) -> Tick
     _set_complainant(row, data.get("complainant") or {})
     row.created_at, row.created_by = now, principal.user
     row.team, row.region = data.get("team") or principal.team, data.get("region") or principal.region
+    ensure_within_scope(principal, principal.user, row.team, row.region)
     agent = _first_agent(principal, data.get("agent_id"))
     if agent:
         ticket.assign(agent)
