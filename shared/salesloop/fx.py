@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from salesloop.web.blueprint import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Column, Integer, MetaData, Numeric, String, Table, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError

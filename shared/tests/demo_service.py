@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from salesloop.web.blueprint import Blueprint
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 
 from salesloop.messaging.catalog import EventCatalog, Subscriptions
@@ -35,6 +35,14 @@ class NoteIn(Schema):
     amount = fields.Decimal(as_string=True, load_default=None)
 
 
+class NoteQuery(Schema):
+    author = fields.String()
+
+
+class NotePatch(Schema):
+    text = fields.String(validate=validate.Length(min=1, max=200))
+
+
 class NoteCreated(Schema):
     note_id = fields.Integer(required=True)
     text = fields.String(required=True)
@@ -51,6 +59,15 @@ def _blueprints():
 
     @blp.route("")
     class Notes(MethodView):
+        @blp.arguments(NoteQuery, location="query")
+        @blp.response(200)
+        def get(self, query):
+            notes = uow().metadata.tables["notes"]
+            chosen = select(notes.c.id, notes.c.text)
+            if "author" in query:
+                chosen = chosen.where(notes.c.author == query["author"])
+            return [dict(row) for row in uow().session.execute(chosen).mappings()]
+
         @blp.arguments(NoteIn)
         @blp.response(201)
         def post(self, note):
@@ -63,6 +80,17 @@ def _blueprints():
             ).inserted_primary_key[0]
             unit.publish("demo.note.created", {"note_id": note_id, "text": note["text"], "author": author},
                          subject=str(note_id))
+            unit.commit()
+            return {"id": note_id}
+
+    @blp.route("/<int:note_id>")
+    class Note(MethodView):
+        @blp.arguments(NotePatch)
+        @blp.response(200)
+        def patch(self, changes, note_id):
+            unit = uow()
+            notes = unit.metadata.tables["notes"]
+            unit.session.execute(notes.update().where(notes.c.id == note_id).values(**changes))
             unit.commit()
             return {"id": note_id}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import current_app, request, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from salesloop.web.blueprint import Blueprint
 from sqlalchemy.exc import IntegrityError
 
 from salesloop.fx import UnknownRate, fx_blueprint

@@ -17,7 +17,7 @@ from salesloop.web.auth import TokenVerifier, authenticate_request
 from salesloop.web.conflicts import install_conflict_handlers
 from salesloop.web.docs import docs
 from salesloop.web.errors import install_error_handlers
-from salesloop.web.guards import install_guards
+from salesloop.web.guards import install_guards, refuse_empty_patch
 from salesloop.web.observability import install_observability
 from salesloop.web.openapi import SalesloopApi
 
@@ -123,6 +123,7 @@ def create_service_app(runtime, blueprints, *, title: str, version: str = "1.0.0
     install_guards(app)
     install_observability(app, runtime)
     app.before_request(authenticate_request)
+    app.before_request(refuse_empty_patch)
     app.after_request(_audit_writes)
     app.teardown_request(_close_uow)
     limiter = Limiter(get_remote_address, app=app, storage_uri=settings.rate_limit_storage,

@@ -25,7 +25,8 @@ DEFAULT_ROLES = ROLES
 ALL_SCOPE_ROLES = {"director", "admin"}
 TEAM_SCOPE_ROLES = {"supervisor"}
 # Customer care answers for its region's customers, orders and tickets (can_serve):
-# care teams are not sales teams, the region is what both share.
+# care teams are not sales teams, the region is what both share. An agent whose
+# token names no region works at the central desk and serves every region.
 CARE_ROLES = {"cs_agent"}
 PII_ROLES = {"supervisor", "manager", "director", "admin"}
 
@@ -130,11 +131,16 @@ def route_roles(view_function, method: str) -> tuple[str, ...] | None:
 def _ensure_allowed(view_function, principal: Principal) -> None:
     """Deny by default: a route without ``require_roles`` is for the staff roles only.
 
-    A route with ``require_roles`` checks its own roles in its wrapper (after this)."""
-    if _is_public(view_function) or _marked(view_function, "_salesloop_roles", request.method) is not None:
+    Checked here, before any body is read or validated, so a caller without the
+    role learns nothing of what the route expects; ``require_roles`` checks again
+    in its wrapper for views called some other way."""
+    if _is_public(view_function):
         return
-    if not principal.has(*DEFAULT_ROLES):
-        raise Problem(403, "Forbidden", "This needs a staff role.", kind="forbidden")
+    roles = route_roles(view_function, request.method)
+    if roles is not None and not principal.has(*roles, "admin"):
+        detail = ("This needs a staff role." if roles == DEFAULT_ROLES
+                  else f"This needs one of the roles: {', '.join(roles)}.")
+        raise Problem(403, "Forbidden", detail, kind="forbidden")
 
 
 def authenticate_request() -> None:
@@ -199,14 +205,14 @@ def can_serve(principal: Principal, owner: str | None, team: str | None, region:
     customer care also its own region's. People records (reviews, scorecards) stay ``can_see``."""
     if can_see(principal, owner, team, region):
         return True
-    return bool(principal.roles & CARE_ROLES) and region is not None and region == principal.region
+    return bool(principal.roles & CARE_ROLES) and (principal.region is None or region == principal.region)
 
 
 def serving_clause(principal: Principal, owner_col, team_col, region_col):
     """``can_serve`` as a WHERE clause."""
     seen = visibility_clause(principal, owner_col, team_col, region_col)
-    if principal.roles & CARE_ROLES and principal.region:
-        return seen | (region_col == principal.region)
+    if principal.roles & CARE_ROLES:
+        return seen | (region_col == principal.region) if principal.region else true()
     return seen
 
 
@@ -218,7 +224,9 @@ def within_scope(principal: Principal, owner: str | None, team: str | None, regi
     scope = principal.scope
     if scope == "all" or principal.has("service"):  # another service of ours acts for the company
         return True
-    if scope == "region" or (principal.roles & CARE_ROLES and owner == principal.user):
+    if principal.roles & CARE_ROLES and owner == principal.user:
+        return principal.region is None or region == principal.region
+    if scope == "region":
         return region is not None and region == principal.region
     same_team = team == principal.team and (region is None or region == principal.region)
     if scope == "team":

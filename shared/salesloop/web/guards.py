@@ -3,7 +3,7 @@
 Each check answers 422 problem+json before a view runs, so a route cannot forget
 it: text with NUL or other control characters (PostgreSQL refuses NUL in text,
 and control characters in names and filters are never meant), JSON nested deeper
-than any of our documents, and — after the view — a value the database cannot
+than any of our documents, a PATCH that changes nothing, and — after the view — a value the database cannot
 hold (an integer past BIGINT, a string past its column) is a 422, not a 500.
 Every answer carries the security headers a browser needs to treat it safely.
 """
@@ -59,6 +59,21 @@ def refuse_hostile_input() -> None:
             if problem:
                 raise Problem(422, "Unprocessable Entity", problem[1], kind="validation-error",
                               errors={problem[0]: [problem[1]]})
+
+
+def refuse_empty_patch() -> None:
+    """A PATCH names what it changes; an empty one is a client's mistake, not a no-op.
+
+    Run after authentication: who may not call the route learns nothing of its body."""
+    if request.method != "PATCH":
+        return
+    body = request.get_json(silent=True) if request.is_json else None
+    if isinstance(body, dict) and body:
+        return
+    if body is None and request.content_length and not request.is_json:
+        return  # another media type: the route's own parser answers 415/422
+    raise Problem(422, "Unprocessable Entity", "Send at least one field to change.", kind="validation-error",
+                  errors={"$": ["Send at least one field to change."]})
 
 
 def _json_problem(body) -> tuple[str, str] | None:

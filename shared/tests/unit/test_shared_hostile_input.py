@@ -63,3 +63,16 @@ def test_a_value_the_database_cannot_hold_is_a_422_and_writes_nothing(service_ha
     assert response.status_code == 422, response.data
     assert json.loads(response.data)["detail"] == "A text is longer than its field holds."
     assert count(alpha.runtime, "notes") == 0 and alpha.published() == []
+
+
+def test_an_unknown_query_parameter_is_refused_like_an_unknown_body_field(alpha):
+    alpha.post("/notes", json={"text": "mine"})
+    assert len(alpha.get("/notes?author=u-1").json) == 1
+    assert_refused(alpha.get("/notes?autor=u-1"), "autor")  # misspelt: not "every note"
+
+
+def test_a_patch_that_changes_nothing_is_a_422(alpha):
+    note_id = alpha.post("/notes", json={"text": "mine"}).json["id"]
+    assert_refused(alpha.patch(f"/notes/{note_id}", json={}), "$")
+    assert_refused(alpha.patch(f"/notes/{note_id}"), "$")
+    assert alpha.patch(f"/notes/{note_id}", json={"text": "changed"}).status_code == 200

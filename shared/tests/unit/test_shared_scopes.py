@@ -34,6 +34,12 @@ def test_customer_care_serves_its_region_but_sees_only_its_own_people_records():
     assert not can_see(agent, *OTHER_TEAM)
 
 
+def test_a_care_agent_whose_token_names_no_region_works_at_the_central_desk():
+    central = who("cs_agent", team="desk-1", region=None)
+    assert can_serve(central, *OTHER_REGION) and within_scope(central, "u-1", "desk-1", "west")
+    assert not can_see(central, *OTHER_REGION)
+
+
 def test_a_body_may_name_the_company_pool_and_the_teams_unowned_records_but_not_another_teams():
     rep = who("rep")
     assert can_refer(rep, *POOL) and can_refer(rep, None, "team-1", "east")

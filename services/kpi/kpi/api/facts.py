@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from salesloop.web.blueprint import Blueprint
 from salesloop.web.app import audit_read
 from salesloop.web.auth import can_see_personal_data, mask_email, mask_phone, require_roles
 from salesloop.web.fields import offset_of, page_of

@@ -7,7 +7,7 @@ from xml.sax.saxutils import escape
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from salesloop.web.blueprint import Blueprint
 
 from kpi import repository
 from kpi.api.common import asked_slice, current, current_principal, page, uow

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from salesloop.web.blueprint import Blueprint
 from sqlalchemy import select
 
 from kpi.api.common import asked_slice, config, current, current_principal, now, page, uow

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from salesloop.web.blueprint import Blueprint
 from sqlalchemy import func, select
 
 from salesloop.web.app import uow

@@ -6,7 +6,7 @@ import io
 
 from flask import Response, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from salesloop.web.blueprint import Blueprint
 from sqlalchemy import case, or_, select
 
 from salesloop.web.app import audit_read, rate_limited, uow

@@ -136,7 +136,8 @@ def test_reps_see_their_own_orders_supervisors_their_team_managers_their_region(
     assert seen(role="manager", user="mgr-1", team=None, region="east") == 2
     assert seen(role="director", user="dir-1", team=None, region=None) == 3
     assert seen(role="cs_agent", user="cs-1", team="care-1", region="east") == 2  # customer care: its region
-    assert seen(role="cs_agent", user="cs-9", team=None, region=None) == 0
+    assert seen(role="cs_agent", user="cs-9", team="desk-1", region="west") == 0
+    assert seen(role="cs_agent", user="cs-0", team="desk-0", region=None) == 3  # the central desk
     other_rep = orders.get(f"/orders/{mine}", role="rep", user="rep-2", team="east-2", region="east")
     assert other_rep.status_code == 404
     assert orders.post(f"/orders/{mine}/confirm", json={}, role="rep", user="rep-2").status_code == 404

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from salesloop.web.blueprint import Blueprint
 
 from salesloop.web.fields import PageOf
 from salesloop.web.paging import list_page

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from salesloop.web.blueprint import Blueprint
 
 from salesloop.web.fields import PageOf, page_of
 from salesloop.web.app import uow

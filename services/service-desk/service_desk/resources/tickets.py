@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from salesloop.web.blueprint import Blueprint
 
 from salesloop.web.fields import PageOf, page_of
 from salesloop.web.app import uow
