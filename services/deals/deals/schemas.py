@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from salesloop.web.auth import Principal, can_see_personal_data, mask_email, mask_phone
-from salesloop.web.fields import PageOf, page_args
+from salesloop.web.fields import Boolean, PageOf, page_args
 from webargs.fields import DelimitedList
 
 from deals.domain import FORECAST_DIMENSIONS, OPEN_STAGES, Forecast, Side, Stage
@@ -132,7 +132,7 @@ class CustomerOut(Schema):
     contact_name = fields.String(allow_none=True)
     contact_phone = fields.String(allow_none=True)
     contact_email = fields.String(allow_none=True)
-    masked = fields.Boolean()
+    masked = Boolean()
 
 
 class StageChangeOut(Schema):
@@ -156,15 +156,15 @@ class DealOut(Schema):
     team = fields.String()
     region = fields.String()
     stage = fields.String()
-    is_open = fields.Boolean()
+    is_open = Boolean()
     amount = Money()
     currency = fields.String()
     probability = Number()
-    probability_overridden = fields.Boolean()
+    probability_overridden = Boolean()
     grade = fields.String()
     followup_priority = fields.Integer(metadata={"description": "1 (grade A) is followed up first"})
     followup_due_at = fields.DateTime(allow_none=True)
-    followup_overdue = fields.Boolean()
+    followup_overdue = Boolean()
     expected_close_date = fields.Date()
     needs = fields.String()
     goals = fields.String()
@@ -202,7 +202,7 @@ class DealQuery(ListArgs):
                       metadata={"description": "words in the title or the customer's name"})
     close_from = fields.Date()
     close_to = fields.Date()
-    followup_overdue = fields.Boolean()
+    followup_overdue = Boolean()
     sort = fields.String(load_default="-opened_at",
                          validate=validate.OneOf(DEAL_SORTS + [f"-{name}" for name in DEAL_SORTS]))
 
@@ -333,7 +333,7 @@ class MinutesOut(Schema):
     agreed_points = fields.List(fields.String())
     open_points = fields.List(fields.String())
     next_steps = fields.List(fields.Nested(NextStepSchema))
-    settled = fields.Boolean(metadata={"description": "true when no point is left open"})
+    settled = Boolean(metadata={"description": "true when no point is left open"})
 
 
 # -- contracts ---------------------------------------------------------------------------------------

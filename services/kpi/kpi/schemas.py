@@ -7,7 +7,7 @@ from datetime import timezone
 from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from salesloop.web.fields import Id, Moment, PageOf, Text, page_args
+from salesloop.web.fields import Boolean, Id, Moment, PageOf, Text, page_args
 
 from kpi.domain.access import DIMENSIONS
 from kpi.domain.counter_metrics import CATALOG
@@ -159,7 +159,7 @@ class PlanIn(Schema):
     currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
     components = fields.List(fields.Nested(ComponentIn), load_default=list)
     bonuses = fields.List(fields.Nested(BonusIn), load_default=list)
-    clawback = fields.Boolean(load_default=False)
+    clawback = Boolean(load_default=False)
 
 
 class AssignmentIn(Schema):
@@ -181,7 +181,7 @@ class MetricValueOut(Schema):
     value = fields.String(allow_none=True)
     unit = fields.String()
     note = fields.String(allow_none=True)
-    has_data = fields.Boolean()
+    has_data = Boolean()
     numerator = fields.String(allow_none=True)
     denominator = fields.String(allow_none=True)
     extra = fields.Dict(keys=fields.String(), values=fields.Raw())
@@ -230,8 +230,8 @@ class MetricInfoOut(Schema):
     title = fields.String()
     unit = fields.String()
     direction = fields.String()
-    from_rollups = fields.Boolean()
-    growth = fields.Boolean()
+    from_rollups = Boolean()
+    growth = Boolean()
 
 
 class FactOut(Schema):
@@ -321,7 +321,7 @@ class PlanOut(Schema):
     currency = fields.String()
     components = fields.Raw()
     bonuses = fields.Raw()
-    clawback = fields.Boolean()
+    clawback = Boolean()
     created_by = fields.String()
     created_at = fields.DateTime()
     assignments = fields.List(fields.Nested(AssignmentOut))
@@ -403,7 +403,7 @@ class ProjectionOut(Schema):
     currency = fields.String()
     configured_timezone = fields.String()
     configured_currency = fields.String()
-    needs_rebuild = fields.Boolean()
+    needs_rebuild = Boolean()
     rebuilt_at = fields.DateTime(allow_none=True)
     rebuilt_facts = fields.Integer(allow_none=True)
     facts = fields.Integer()

@@ -13,6 +13,8 @@ from datetime import timezone
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from webargs.fields import DelimitedList
 
+from salesloop.web.fields import Boolean
+
 from leads.domain.errors import InvalidField
 from leads.domain.lead import skill_code
 from leads.domain.normalization import normalize_email, normalize_phone
@@ -117,7 +119,7 @@ class LeadBasics(Schema):
     budget = fields.Nested(MoneyIn, allow_none=True)
     expected_purchase_by = fields.Date(allow_none=True)
     source_detail = fields.Nested(SourceDetailIn)
-    record_duplicate = fields.Boolean(load_default=False,
+    record_duplicate = Boolean(load_default=False,
                                       metadata={"description": "Record a matching capture as a linked duplicate "
                                                                "instead of refusing it with 409."})
 
@@ -166,7 +168,7 @@ class GradeOverrideIn(Schema):
 class AssignIn(Schema):
     rep_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     note = _maybe_text(1000)
-    over_capacity = fields.Boolean(load_default=False)
+    over_capacity = Boolean(load_default=False)
 
 
 class ActivityIn(Schema):
@@ -216,12 +218,12 @@ class LeadListArgs(PageArgs):
     owner = fields.String(metadata={"description": "A rep id."})
     team = fields.String()
     region = Code()
-    unassigned = fields.Boolean(metadata={"description": "Only the pool (true) or only assigned leads (false)."})
-    overdue = fields.Boolean(metadata={"description": "Only leads past their follow-up deadline."})
+    unassigned = Boolean(metadata={"description": "Only the pool (true) or only assigned leads (false)."})
+    overdue = Boolean(metadata={"description": "Only leads past their follow-up deadline."})
     captured_from = fields.Date(metadata={"description": "Inclusive, in the company's time zone."})
     captured_to = fields.Date(metadata={"description": "Inclusive, in the company's time zone."})
     q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Company or name."})
-    include_merged = fields.Boolean(load_default=False)
+    include_merged = Boolean(load_default=False)
     sort = fields.String(load_default="-captured_at",
                          metadata={"description": "captured_at, received_at, score, grade, followup_due_at, "
                                                   "company, status or updated_at; prefix - for descending."})
@@ -238,7 +240,7 @@ class ContactOut(Schema):
     title = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
-    masked = fields.Boolean()
+    masked = Boolean()
 
 
 class MoneyOut(Schema):
@@ -285,7 +287,7 @@ class LeadOut(Schema):
     assigned_at = fields.DateTime(allow_none=True)
     assignment = fields.Dict(allow_none=True)
     followup_due_at = fields.DateTime(allow_none=True)
-    overdue = fields.Boolean()
+    overdue = Boolean()
     first_contact_at = fields.DateTime(allow_none=True)
     last_activity_at = fields.DateTime(allow_none=True)
     duplicate_of = fields.String(allow_none=True)
@@ -317,7 +319,7 @@ class ActivityOut(Schema):
     next_step = fields.String()
     next_step_due_at = fields.DateTime(allow_none=True)
     occurred_at = fields.DateTime()
-    first_contact = fields.Boolean()
+    first_contact = Boolean()
     created_at = fields.DateTime()
 
 
@@ -343,7 +345,7 @@ class MergeOut(Schema):
 class ConversionOut(Schema):
     lead = fields.Nested(LeadOut)
     customer_id = fields.String()
-    customer_created = fields.Boolean()
+    customer_created = Boolean()
 
 
 class PoolAssignOut(Schema):
@@ -352,7 +354,7 @@ class PoolAssignOut(Schema):
 
 # -- imports ------------------------------------------------------------------------------------
 class ImportArgs(Schema):
-    record_duplicates = fields.Boolean(load_default=False)
+    record_duplicates = Boolean(load_default=False)
 
 
 class ImportErrorOut(Schema):
@@ -392,7 +394,7 @@ class RepIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     team = _maybe_text(80)
     region = Code(allow_none=True, validate=validate.Length(max=80))
-    active = fields.Boolean(load_default=True)
+    active = Boolean(load_default=True)
     capacity = fields.Integer(required=True, validate=validate.Range(min=0, max=100000))
     skills = fields.Nested(SkillsIn, load_default=dict)
 
@@ -401,7 +403,7 @@ class RepPatch(Schema):
     name = fields.String(validate=validate.Length(min=1, max=100))
     team = _maybe_text(80)
     region = Code(allow_none=True, validate=validate.Length(max=80))
-    active = fields.Boolean()
+    active = Boolean()
     capacity = fields.Integer(validate=validate.Range(min=0, max=100000))
     skills = fields.Nested(SkillsIn)
 
@@ -409,7 +411,7 @@ class RepPatch(Schema):
 class RepListArgs(PageArgs):
     team = fields.String()
     region = Code()
-    active = fields.Boolean()
+    active = Boolean()
 
 
 class RepOut(Schema):
@@ -417,7 +419,7 @@ class RepOut(Schema):
     name = fields.String()
     team = fields.String(allow_none=True)
     region = fields.String(allow_none=True)
-    active = fields.Boolean()
+    active = Boolean()
     capacity = fields.Integer()
     load = fields.Integer()
     skills = fields.Dict()
@@ -437,7 +439,7 @@ class RepPage(Schema):
 class CustomerContactIn(ContactIn):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     birthday = fields.Date(allow_none=True)
-    is_primary = fields.Boolean(load_default=False)
+    is_primary = Boolean(load_default=False)
 
     @validates_schema
     def _reachable(self, data, **kwargs):
@@ -483,7 +485,7 @@ class CustomerListArgs(PageArgs):
 class CustomerContactOut(ContactOut):
     id = fields.String()
     birthday = fields.Date(allow_none=True)
-    is_primary = fields.Boolean()
+    is_primary = Boolean()
 
 
 class HistoryTotals(Schema):
@@ -534,5 +536,5 @@ class RulesOut(Schema):
     kind = fields.String()
     version = fields.String()
     config = fields.Dict(allow_none=True)
-    default = fields.Boolean()
+    default = Boolean()
     activated_at = fields.DateTime(allow_none=True)

@@ -11,7 +11,7 @@ from datetime import timezone
 from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from salesloop.web.fields import PageOf, page_args
+from salesloop.web.fields import Boolean, PageOf, page_args
 
 from orders.domain.changes import ChangeStatus
 from orders.domain.lifecycle import OrderState
@@ -184,7 +184,7 @@ class ContactOut(Schema):
     name = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
-    masked = fields.Boolean()
+    masked = Boolean()
 
 
 class LineOut(Schema):
@@ -217,7 +217,7 @@ class StageOut(Schema):
     status = fields.String(validate=validate.OneOf([str(s) for s in StageStatus]))
     planned_start = fields.Date(allow_none=True)
     due_date = fields.Date()
-    overdue = fields.Boolean()
+    overdue = Boolean()
     days_overdue = fields.Integer()
     started_at = fields.DateTime(allow_none=True)
     started_by = fields.String(allow_none=True)
@@ -230,8 +230,8 @@ class PlanOut(Schema):
     order_id = fields.String()
     progress = money(metadata={"description": "percent of stages done"})
     current_stage = fields.String(allow_none=True)
-    complete = fields.Boolean()
-    feasible = fields.Boolean(metadata={"description": "whether the first stage can still start on time"})
+    complete = Boolean()
+    feasible = Boolean(metadata={"description": "whether the first stage can still start on time"})
     overdue_stages = fields.List(fields.String())
     stages = fields.List(fields.Nested(StageOut))
 
@@ -329,7 +329,7 @@ class ImpactOut(Schema):
     new_delivery_date = fields.Date()
     days_late = fields.Integer()
     earliest_feasible_date = fields.Date(allow_none=True)
-    requested_date_feasible = fields.Boolean()
+    requested_date_feasible = Boolean()
     cost_note = fields.String(allow_none=True)
 
 

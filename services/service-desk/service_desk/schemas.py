@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timezone
 from decimal import Decimal
 
-from salesloop.web.fields import page_args
+from salesloop.web.fields import Boolean, page_args
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from service_desk.domain.care import CareKind
@@ -156,7 +156,7 @@ class TicketQuery(ListArgs):
     customer_id = ref()
     order_id = ref()
     agent_id = ref()
-    overdue = fields.Boolean(metadata={"description": "only tickets past a due time (or only those on time)"})
+    overdue = Boolean(metadata={"description": "only tickets past a due time (or only those on time)"})
     received_from = moment()
     received_to = moment()
     sort = sort_field("received_at", "resolution_due_at", "first_response_due_at", "priority", default="-received_at")
@@ -174,8 +174,8 @@ class TargetOut(Schema):
     remaining_minutes = fields.Integer()
     due_at = fields.DateTime()
     met_at = fields.DateTime(allow_none=True)
-    breached = fields.Boolean()
-    paused = fields.Boolean()
+    breached = Boolean()
+    paused = Boolean()
     escalation_level = fields.Integer()
     cycle = fields.Integer()
 
@@ -320,8 +320,8 @@ class SurveyPublicOut(Schema):
     order_id = fields.String(allow_none=True)
     ticket_id = fields.String(allow_none=True)
     expires_at = fields.DateTime()
-    answered = fields.Boolean()
-    expired = fields.Boolean()
+    answered = Boolean()
+    expired = Boolean()
     scales = fields.Dict()
 
 
@@ -335,7 +335,7 @@ class SurveyQuery(ListArgs):
     ticket_id = ref()
     customer_id = ref()
     rep_id = ref()
-    answered = fields.Boolean()
+    answered = Boolean()
     sort = sort_field("sent_at", "answered_at", default="-sent_at")
 
 
@@ -391,7 +391,7 @@ class InteractionQuery(ListArgs):
     customer_id = ref()
     ticket_id = ref()
     channel = choice(InteractionChannel)
-    has_violations = fields.Boolean()
+    has_violations = Boolean()
     started_from = moment()
     started_to = moment()
     sort = sort_field("started_at", "violation_count", default="-started_at")
@@ -452,12 +452,12 @@ class RulePatchIn(Schema):
     kind = choice(MatchKind)
     variants = fields.List(text(500, required=True), validate=validate.Length(max=20))
     description = text(1000)
-    active = fields.Boolean()
+    active = Boolean()
 
 
 class RuleQuery(Schema):
     category = choice(Category)
-    active = fields.Boolean()
+    active = Boolean()
 
 
 class RuleOut(Schema):
@@ -468,7 +468,7 @@ class RuleOut(Schema):
     kind = fields.String()
     variants = fields.List(fields.String())
     description = fields.String()
-    active = fields.Boolean()
+    active = Boolean()
     updated_at = fields.DateTime()
     updated_by = fields.String(allow_none=True)
 
@@ -532,7 +532,7 @@ class ReviewOut(Schema):
     reviewer_id = fields.String(allow_none=True)
     marks = fields.Dict(allow_none=True)
     score = Number(allow_none=True)
-    critical_failure = fields.Boolean(allow_none=True)
+    critical_failure = Boolean(allow_none=True)
     comments = fields.String(allow_none=True)
     scored_at = fields.DateTime(allow_none=True)
 
@@ -542,7 +542,7 @@ class ReviewItemOut(Schema):
     label = fields.String()
     weight = fields.Integer()
     max_points = fields.Integer()
-    critical = fields.Boolean()
+    critical = Boolean()
 
 
 class ReviewFormOut(Schema):
@@ -572,11 +572,11 @@ class CustomerOut(Schema):
     contact = fields.Nested(PersonOut)
     birthday = fields.Date(allow_none=True)
     customer_since = fields.Date(allow_none=True)
-    accepts_greetings = fields.Boolean()
+    accepts_greetings = Boolean()
 
 
 class CustomerPatchIn(Schema):
-    accepts_greetings = fields.Boolean(required=True)
+    accepts_greetings = Boolean(required=True)
 
 
 class CareTaskQuery(ListArgs):
@@ -618,14 +618,14 @@ class FaqIn(Schema):
     question = text(1000, required=True)
     answer = text(20000, required=True)
     keywords = fields.List(text(50, required=True), load_default=list, validate=validate.Length(max=30))
-    published = fields.Boolean(load_default=True)
+    published = Boolean(load_default=True)
 
 
 class FaqPatchIn(Schema):
     question = text(1000)
     answer = text(20000)
     keywords = fields.List(text(50, required=True), validate=validate.Length(max=30))
-    published = fields.Boolean()
+    published = Boolean()
 
 
 class FaqQuery(ListArgs):
@@ -638,7 +638,7 @@ class FaqOut(Schema):
     question = fields.String()
     answer = fields.String()
     keywords = fields.List(fields.String())
-    published = fields.Boolean()
+    published = Boolean()
     updated_at = fields.DateTime()
     score = fields.Integer(allow_none=True)
     matched_terms = fields.List(fields.String(), allow_none=True)

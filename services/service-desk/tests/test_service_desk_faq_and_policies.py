@@ -44,6 +44,16 @@ def test_only_supervisors_write_and_bad_entries_are_refused(desk):
     assert desk.get("/faq", role=None).json["items"] == []
 
 
+def test_a_boolean_is_true_or_false_not_a_number_and_a_patch_names_a_change(desk):
+    refused = desk.post("/faq", json={**RETURNS, "published": 0}, **SUPERVISOR)
+    assert refused.status_code == 422 and set(refused.json["errors"]) == {"published"}
+    entry = add(desk, {**RETURNS, "published": False})
+    assert desk.patch(f"/faq/{entry}", json={}, **SUPERVISOR).status_code == 422
+    assert desk.patch("/qa/rules/abusive.en.idiot", json={}, **SUPERVISOR).status_code == 422
+    assert desk.get("/faq?published=true&colour=red", **SUPERVISOR).status_code == 422
+    assert desk.get("/faq", role=None).json["items"] == []
+
+
 def test_an_entry_can_be_deleted(desk):
     entry = add(desk, RETURNS)
     assert desk.delete(f"/faq/{entry}", **SUPERVISOR).status_code == 204

@@ -34,6 +34,18 @@ def max_places(places: int):
     return check
 
 
+class Boolean(fields.Boolean):
+    """true or false: JSON's own booleans, and in a query string true/false/1/0.
+
+    marshmallow takes the numbers 0 and 1 too (0 == False in Python), so a
+    client's ``"published": 0`` would pass as a boolean; here it is a 422."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def Id(**kwargs: Any) -> fields.String:  # noqa: N802 - reads as a field type
     """A reference to a record: 1 to 64 characters."""
     return fields.String(validate=validate.Length(min=1, max=MAX_ID_LENGTH), **kwargs)
