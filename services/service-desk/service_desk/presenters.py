@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from salesloop.money import quantize
 from salesloop.web.app import audit_read
-from salesloop.web.auth import Principal, can_see_personal_data, mask_email, mask_phone
+from salesloop.web.auth import Principal, can_see_personal_data, mask_contacts, mask_email, mask_phone
 
 from service_desk.commands.tickets import FIRST, RESOLUTION, policy_clock
 from service_desk.config import DeskConfig
@@ -128,3 +128,30 @@ _CUSTOMER_COLUMNS = (
     "id", "name", "company", "category", "abc_class", "classified_at", "industry", "region", "team",
     "owner_rep_id", "birthday", "customer_since", "accepts_greetings",
 )
+
+
+# -- interactions --------------------------------------------------------------------------------
+
+
+class _MaskedText:
+    """A row seen through masking: its free-text attributes with contact data masked."""
+
+    def __init__(self, row, texts: tuple[str, ...], nested: dict[str, tuple[str, ...]] | None = None):
+        self._row, self._texts, self._nested = row, texts, nested or {}
+
+    def __getattr__(self, name: str):
+        value = getattr(self._row, name)
+        if name in self._texts:
+            return mask_contacts(value)
+        if name in self._nested:
+            return [_MaskedText(item, self._nested[name]) for item in value]
+        return value
+
+
+def shown_interaction(row, principal: Principal):
+    """The agent who logged it and those allowed personal data read the transcript as
+    written; everyone else (ops, other agents' leaders without the right) reads it with
+    the e-mail addresses and phone numbers in it masked, hits and excerpts included."""
+    if can_see_personal_data(principal, owner=row.agent_id):
+        return row
+    return _MaskedText(row, ("content", "customer_feedback"), {"violations": ("matched", "excerpt")})

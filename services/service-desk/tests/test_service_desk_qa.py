@@ -224,3 +224,18 @@ def test_interactions_filter_by_time_and_sort(desk):
     assert [i["id"] for i in desk.get("/interactions?sort=-violation_count", **AGENT).json["items"]] == [late, early]
     assert datetime.fromisoformat(desk.get(f"/interactions/{late}", **AGENT).json["started_at"]) == \
         sh(11, 2, 15) - timedelta(0)
+
+
+def test_contact_data_inside_a_transcript_is_masked_for_roles_without_the_right(desk):
+    """OWASP API3: ops read transcripts, not the customer's e-mail and phone inside them."""
+    content = "客户：我的邮箱是 wang.li@yunfan.example，电话 138-0013-8000。坐席：你是不是傻"
+    logged = log(desk, content=content)
+    ops = {"role": "ops", "user": "ops-1"}
+    for shown in (desk.get(f"/interactions/{logged['id']}", **ops).json,
+                  desk.get("/interactions", **ops).json["items"][0]):
+        assert "wang.li@yunfan.example" not in shown["content"] and "138-0013-8000" not in shown["content"]
+        assert "w***@yunfan.example" in shown["content"] and "138****8000" in shown["content"]
+        assert shown["violations"][0]["matched"] == "你是不是傻"
+        assert "138-0013-8000" not in shown["violations"][0]["excerpt"]
+    assert logged["content"] == content  # the agent who logged it reads it as written
+    assert desk.get(f"/interactions/{logged['id']}", **SUPERVISOR).json["content"] == content

@@ -7,6 +7,7 @@ JWKS URL in production.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -309,3 +310,18 @@ def mask_email(email: str | None) -> str | None:
         return email
     local, domain = email.split("@", 1)
     return f"{local[:1]}***@{domain}"
+
+
+# Contact data inside free text (a transcript, a note): e-mail addresses, mainland
+# mobile numbers with or without +86 and separators, and landlines with an area code.
+_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:(?:\+|00)?86[-\s]?)?1[3-9]\d(?:[-\s]?\d){8}(?!\d)"
+                            r"|(?<!\d)0\d{2,3}-\d{7,8}(?!\d)")
+
+
+def mask_contacts(text: str | None) -> str | None:
+    """Free text with every e-mail address and phone number in it masked as fields are."""
+    if not text:
+        return text
+    text = _EMAIL_IN_TEXT.sub(lambda match: mask_email(match.group()) or "", text)
+    return _PHONE_IN_TEXT.sub(lambda match: mask_phone(match.group()) or "", text)

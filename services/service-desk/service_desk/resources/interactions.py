@@ -12,6 +12,7 @@ from service_desk import queries
 from service_desk.commands import interactions
 from service_desk.commands.common import visible_row
 from service_desk.models import InteractionRow
+from service_desk.presenters import shown_interaction
 from service_desk.resources.common import AGENTS, committed, desk
 from service_desk.schemas import InteractionIn, InteractionOut, InteractionQuery
 
@@ -26,22 +27,25 @@ def blueprint() -> Blueprint:
         @blp.response(200, PageOf(InteractionOut))
         def get(self, args):
             """Interactions the caller may see (an agent's own, a supervisor's team…)."""
-            rows, total = queries.interactions(
-                uow(), current_principal(), args, args["page"], args["page_size"])
-            return page_of(rows, args, total)
+            principal = current_principal()
+            rows, total = queries.interactions(uow(), principal, args, args["page"], args["page_size"])
+            return page_of([shown_interaction(row, principal) for row in rows], args, total)
 
         @require_roles(*AGENTS)
         @blp.arguments(InteractionIn)
         @blp.response(201, InteractionOut)
         def post(self, data):
             """Log a call or chat; every active compliance rule is applied to its content."""
-            return committed(interactions.log_interaction(uow(), desk(), current_principal(), data))
+            principal = current_principal()
+            return shown_interaction(committed(interactions.log_interaction(uow(), desk(), principal, data)), principal)
 
     @blp.route("/<interaction_id>")
     class InteractionById(MethodView):
         @blp.response(200, InteractionOut)
         def get(self, interaction_id):
             """One interaction with its compliance hits."""
-            return visible_row(uow(), current_principal(), InteractionRow, interaction_id, "interaction")
+            principal = current_principal()
+            return shown_interaction(visible_row(uow(), principal, InteractionRow, interaction_id, "interaction"),
+                                     principal)
 
     return blp
