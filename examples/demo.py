@@ -123,6 +123,7 @@ class Person:
     name: str
     team: str | None = None
     region: str | None = None
+    also: tuple[str, ...] = ()  # further roles, e.g. the care desk's supervisor is a care agent too
 
 
 @dataclass
@@ -147,7 +148,8 @@ class Api:
         self.urls = urls
         self.tally = tally
         settings = load_settings("leads")  # the secret every service of the stack verifies with
-        self._issue = lambda p: issue_token(settings, p.user, [p.role], team=p.team, region=p.region)
+        self._issue = lambda p: issue_token(settings, p.user, [p.role, *p.also], team=p.team,
+                                                 region=p.region)
         self._tokens: dict[Person, str] = {}
         self._local = threading.local()
 
@@ -251,8 +253,9 @@ class Company:
             self.managers[region] = Person(team["manager"][0], "manager", team["manager"][1], f"mgmt-{region}",
                                            region)
         desk = CATALOG["desk"]
+        # The care desk's supervisor leads agents and serves customers like them.
         self.desk_supervisor = Person(desk["supervisor"][0], "supervisor", desk["supervisor"][1],
-                                      desk["supervisor"][2])
+                                      desk["supervisor"][2], also=("cs_agent",))
         self.agents = [Person(user, "cs_agent", name, team) for user, name, team in desk["agents"]]
         self.regions = [team["region"] for team in self.teams]
 

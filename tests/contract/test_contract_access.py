@@ -67,7 +67,13 @@ def rendered_table(tables: dict[str, list]) -> str:
              f"roles ({', '.join(ROLES)}); a token with no role or a machine's ({', '.join(SERVICE_ROLES)})",
              "reaches only the routes that name it. Within what a role may call, a rep sees their own",
              "records, a supervisor the team's and a manager the region's; a record outside the",
-             "caller's scope answers 404.", ""]
+             "caller's scope answers 404. Customer care (cs_agent) serves the customers, orders and",
+             "tickets of its token's region (every region when the token names none: the central",
+             "desk) but sees only its own people records (reviews). An id named in a body is checked",
+             "like one in the URL (422 `No such …` when outside the caller's reach), and a new record",
+             "is filed only within its creator's scope (422 naming `owner`, `team` or `region`).",
+             "Free text shown to a role without the right to personal data has the e-mail addresses",
+             "and phone numbers in it masked.", ""]
     for service, found in tables.items():
         lines += [f"## {service}", "", "| method | path | roles |", "| --- | --- | --- |"]
         lines += [f"| {method} | `{path}` | {who_may(roles)} |" for method, path, roles in found]
