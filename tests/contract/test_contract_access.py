@@ -73,7 +73,9 @@ def rendered_table(tables: dict[str, list]) -> str:
              "like one in the URL (422 `No such …` when outside the caller's reach), and a new record",
              "is filed only within its creator's scope (422 naming `owner`, `team` or `region`).",
              "Free text shown to a role without the right to personal data has the e-mail addresses",
-             "and phone numbers in it masked.", ""]
+             "and phone numbers in it masked. Other people are named on the same terms: a lead's",
+             "assignment explanation lists only the candidate reps the caller may see (the others",
+             "are counted), and `/reps` lists a manager's own region.", ""]
     for service, found in tables.items():
         lines += [f"## {service}", "", "| method | path | roles |", "| --- | --- | --- |"]
         lines += [f"| {method} | `{path}` | {who_may(roles)} |" for method, path, roles in found]

@@ -32,7 +32,8 @@ def money(amount, currency) -> dict | None:
     return None if amount is None or not currency else {"amount": amount, "currency": currency}
 
 
-def lead_view(lead: Lead, principal: Principal, now: datetime) -> dict:
+def lead_view(lead: Lead, principal: Principal, now: datetime, reps_known: set[str] | None = None) -> dict:
+    """``reps_known``: the reps the caller may know of (None: all of them)."""
     return {
         "id": lead.id, "status": lead.status, "company": lead.company, "person_name": lead.person_name,
         "industry": lead.industry, "region": lead.region, "company_size": lead.company_size,
@@ -46,7 +47,7 @@ def lead_view(lead: Lead, principal: Principal, now: datetime) -> dict:
                     "ruleset_version": lead.ruleset_version, "contributions": lead.contributions or [],
                     "override": lead.grade_override},
         "owner_rep_id": lead.owner_rep_id, "team": lead.team, "assigned_at": lead.assigned_at,
-        "assignment": lead.assignment, "followup_due_at": lead.followup_due_at, "overdue": is_overdue(lead, now),
+        "assignment": assignment_view(lead.assignment, reps_known), "followup_due_at": lead.followup_due_at, "overdue": is_overdue(lead, now),
         "first_contact_at": lead.first_contact_at, "last_activity_at": lead.last_activity_at,
         "duplicate_of": lead.duplicate_of, "merged_into": lead.merged_into, "customer_id": lead.customer_id,
         "qualified_at": lead.qualified_at, "converted_at": lead.converted_at,
@@ -54,6 +55,17 @@ def lead_view(lead: Lead, principal: Principal, now: datetime) -> dict:
         "disqualified_at": lead.disqualified_at, "disqualified_reason": lead.disqualified_reason,
         "updated_at": lead.updated_at, "version": lead.version,
     }
+
+
+def assignment_view(explanation: dict | None, reps_known: set[str] | None) -> dict | None:
+    """The explanation with only the candidates the caller may know of; the others are
+    counted, so that a rep still sees that a choice was made, not whom it passed over."""
+    if not explanation or reps_known is None:
+        return explanation
+    candidates = explanation.get("candidates") or []
+    shown = [candidate for candidate in candidates if candidate.get("rep_id") in reps_known]
+    return {**explanation, "candidates": shown, "hidden_candidates": len(candidates) - len(shown),
+            "tied_rep_ids": [rep_id for rep_id in explanation.get("tied_rep_ids") or [] if rep_id in reps_known]}
 
 
 def is_overdue(lead: Lead, now: datetime) -> bool:

@@ -8,7 +8,7 @@ from sqlalchemy import String, bindparam, false, func, literal, null, or_, selec
 from salesloop.web.auth import Principal, can_see, visibility_clause
 
 from leads.domain.duplicates import DedupeKeys, KeyedRecord, find_duplicates
-from leads.models import LOADED_STATUSES, Customer, CustomerContact, Lead
+from leads.models import LOADED_STATUSES, Customer, CustomerContact, Lead, Rep
 
 OPEN_STATUSES = ("new", "assigned", "contacted", "qualified")
 POOL_ROLES = {"supervisor", "manager", "director", "admin", "ops"}
@@ -232,3 +232,19 @@ def customer_visible(principal: Principal, customer: Customer) -> bool:
 
 def customer_visibility(principal: Principal):
     return _clause(principal, Customer.owner_rep_id, Customer.team, Customer.region)
+
+
+def reps_in_scope(session, principal: Principal, rep_ids) -> set[str]:
+    """The reps among ``rep_ids`` the caller may know of: a rep knows themself, a supervisor
+    their team, a manager their region (and reps with no region), higher roles everyone."""
+    wanted = {rep_id for rep_id in rep_ids if rep_id}
+    if principal.scope == "all" or principal.scope == "own" or not wanted:
+        return wanted if principal.scope == "all" else wanted & {principal.user}
+    reps = session.execute(select(Rep).where(Rep.id.in_(wanted))).scalars().all()
+    return {rep.id for rep in reps if rep.id == principal.user or _rep_in_scope(principal, rep)}
+
+
+def _rep_in_scope(principal: Principal, rep: Rep) -> bool:
+    if principal.scope == "team":
+        return rep.team is not None and rep.team == principal.team
+    return rep.region is None or rep.region == _token_region(principal)

@@ -16,7 +16,7 @@ from leads import presenters
 from leads.commands import assignment, capture, conversion, followup, merging
 from leads.commands.retrying import committed
 from leads.models import Activity, Lead, LeadHistory, LeadMerge
-from leads.queries import lead_visibility
+from leads.queries import lead_visibility, reps_in_scope
 from leads.resources.common import (CAPTURERS, SUPERVISORS, WRITERS, day_bounds, now, order_by, page_of,
                                     team_scoped, visible_lead)
 from leads.schemas import (ActivityIn, ActivityOut, AssignIn, ConversionOut, ConvertIn, DisqualifyIn,
@@ -32,7 +32,16 @@ SORTS = {"captured_at": Lead.captured_at, "received_at": Lead.received_at, "scor
 
 
 def present(lead: Lead) -> dict:
-    return presenters.lead_view(lead, current_principal(), now())
+    principal = current_principal()
+    return presenters.lead_view(lead, principal, now(), reps_known=_reps_known(principal, lead.assignment))
+
+
+def _reps_known(principal, explanation: dict | None) -> set[str] | None:
+    """Which candidates of an assignment explanation the caller may see (None: all)."""
+    if principal.scope == "all" or not explanation:
+        return None
+    return reps_in_scope(uow().session, principal,
+                         [candidate.get("rep_id") for candidate in explanation.get("candidates") or []])
 
 
 def present_audited(lead: Lead) -> dict:

@@ -32,7 +32,7 @@ def visible_rep(rep_id: str) -> Rep:
     rep, principal = uow().session.get(Rep, rep_id), current_principal()
     if rep is None or not (rep.id == principal.user or principal.has(*REP_ADMINS)):
         raise not_found("rep")
-    if principal.scope == "region" and principal.region and rep.region not in (None, principal.region.casefold()):
+    if principal.scope == "region" and rep.region not in (None, (principal.region or "").casefold()):
         raise not_found("rep")
     return rep
 
@@ -51,6 +51,8 @@ def blueprint() -> Blueprint:
             query = select(Rep)
             if team_scoped(principal):
                 query = query.where(Rep.team == principal.team)
+            if principal.scope == "region":  # as for one rep: their region's reps, and those with none
+                query = query.where(Rep.region.is_(None) | (Rep.region == (principal.region or "").casefold()))
             for name in ("team", "region", "active"):
                 if args.get(name) is not None:
                     query = query.where(getattr(Rep, name) == args[name])

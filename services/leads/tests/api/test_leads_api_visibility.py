@@ -102,3 +102,26 @@ def test_lists_filter_sort_and_paginate(leads):
     assert leads.get("/leads?sort=colour", role="admin").json["errors"] == {
         "sort": ["Sort by one of: captured_at, company, followup_due_at, grade, received_at, score, status, "
                  "updated_at."]}
+
+
+def test_an_assignment_explanation_names_only_the_reps_the_caller_may_know_of(two_teams):
+    leads, _, theirs = two_teams
+    everyone = {c["rep_id"] for c in leads.get(f"/leads/{theirs['id']}", role="admin").json["assignment"]["candidates"]}
+    assert everyone == {"rep-1", "rep-9"}
+    for caller in ({"role": "rep", "user": "rep-9", "team": "team-9", "region": "west"},
+                   {"role": "supervisor", "user": "sup-9", "team": "team-9", "region": "west"},
+                   {"role": "manager", "user": "mgr-west", "team": None, "region": "west"}):
+        [listed] = leads.get("/leads", **caller).json["items"]
+        for shown in (listed["assignment"], leads.get(f"/leads/{theirs['id']}", **caller).json["assignment"]):
+            assert [c["rep_id"] for c in shown["candidates"]] == ["rep-9"], caller
+            assert shown["hidden_candidates"] == 1 and "rep-1" not in str(shown)
+
+
+def test_a_manager_lists_the_reps_of_their_own_region_only(two_teams):
+    leads = two_teams[0]
+    west = leads.get("/reps", role="manager", user="mgr-west", team=None, region="west")
+    assert west.status_code == 200 and [rep["id"] for rep in west.json["items"]] == ["rep-9"]
+    assert leads.get("/reps/rep-1", role="manager", user="mgr-west", team=None, region="west").status_code == 404
+    assert leads.get("/reps", role="manager", user="mgr-x", team=None, region=None).json["items"] == []
+    assert {rep["id"] for rep in leads.get("/reps", role="director", team=None, region=None).json["items"]} == {
+        "rep-1", "rep-9"}

@@ -87,7 +87,7 @@ def test_duplicates_of_leads_and_customers_come_from_one_lookup_contact_matches_
         {"kind": "lead", "id": by_company["id"], "matched_on": ["company"]}]
 
 
-def test_a_capture_is_eleven_statements_and_only_the_assignment_is_under_the_reps_locks(leads_on_postgres):
+def test_a_capture_is_twelve_statements_and_only_the_assignment_is_under_the_reps_locks(leads_on_postgres):
     harness = leads_on_postgres
     harness.put("/rules/grading", role="admin", json={"version": "g2", "config": {
         "thresholds": {"high": 20, "medium": 10}, "rules": [{"id": "source", "kind": "source",
@@ -110,6 +110,7 @@ def test_a_capture_is_eleven_statements_and_only_the_assignment_is_under_the_rep
         "INSERT INTO leads", "INSERT INTO lead_history", "UPDATE reps SET",
         "INSERT INTO outbox",            # the three events, in one statement at the commit
         "SELECT pg_notify('salesloop_outbox'",  # wakes the relay once the commit is visible
+        "SELECT reps.id",                # which candidates a supervisor may see in the explanation
         "INSERT INTO audit_log",         # after the commit, in its own transaction
     ]
 
