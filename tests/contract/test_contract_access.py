@@ -9,29 +9,24 @@ expects a 403 wherever the table says no.
 """
 from __future__ import annotations
 
-import importlib
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
 from flask_smorest.spec.plugins import FlaskPlugin
 
-from salesloop.testing.harness import ServiceHarness
 from salesloop.web.auth import ROLES, SERVICE_ROLES, route_roles
+
+sys.path.insert(0, str(Path(__file__).parent))
+from apps import SERVICES, harness_for  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = ROOT / "docs" / "access.md"
-SERVICES = {"leads": "leads", "deals": "deals", "orders": "orders", "service-desk": "service_desk", "kpi": "kpi"}
 NO_ROLE = ""
 PROBES = (*ROLES, *SERVICE_ROLES, NO_ROLE)
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
-
-
-def harness_for(package: str, folder: Path) -> ServiceHarness:
-    spec = importlib.import_module(f"{package}.bootstrap").spec()
-    create_app = importlib.import_module(f"{package}.app").create_app
-    return ServiceHarness(spec, create_app, database_url=f"sqlite:///{folder}/db.sqlite3")
 
 
 def routes(app) -> list[tuple[str, str, tuple[str, ...] | None]]:
@@ -96,7 +91,7 @@ def documented_problem(document: dict, method: str, path: str, status: int) -> b
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory):
-    built = {service: harness_for(package, tmp_path_factory.mktemp(service)) for service, package in SERVICES.items()}
+    built = {service: harness_for(package, f"sqlite:///{tmp_path_factory.mktemp(service)}/db.sqlite3") for service, package in SERVICES.items()}
     yield built
     for harness in built.values():
         harness.close()
@@ -131,6 +126,17 @@ def test_every_route_refuses_every_role_it_does_not_name(services, service):
                 undocumented.add(f"{method} {path}")
     assert allowed_through == []
     assert sorted(undocumented) == [], "a 403 that the OpenAPI document does not declare as problem+json"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_document_asks_a_token_of_exactly_the_routes_that_need_one(services, service):
+    harness = services[service]
+    document = harness.get("/openapi.json").json
+    assert document["security"] == [{"bearerAuth": []}]
+    for method, path, roles in routes(harness.app):
+        operation = document["paths"].get(FlaskPlugin.flaskpath2openapi(path), {}).get(method.lower())
+        if operation is not None:
+            assert ("security" in operation and operation["security"] == []) == (roles is None), (method, path)
 
 
 @pytest.mark.parametrize("route, refused, allowed", [

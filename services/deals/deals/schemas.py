@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from salesloop.web.auth import Principal, can_see_personal_data, mask_email, mask_phone
-from salesloop.web.fields import Boolean, PageOf, page_args
+from salesloop.web.fields import Amount, Boolean, DecimalString, Number, PageOf, Percent, page_args
 from webargs.fields import DelimitedList
 
 from deals.domain import FORECAST_DIMENSIONS, OPEN_STAGES, Forecast, Side, Stage
@@ -38,13 +38,7 @@ def max_places(places: int):
     return check
 
 
-def amount_field(*, minimum=Decimal(0), exclusive=False, maximum=MAX_AMOUNT, **kwargs) -> fields.Decimal:
-    checks = [validate.Range(min=minimum, max=maximum, min_inclusive=not exclusive), max_places(4)]
-    return fields.Decimal(as_string=True, validate=checks, **kwargs)
-
-
-def percent_field(*, maximum=Decimal(100), **kwargs) -> fields.Decimal:
-    return fields.Decimal(as_string=True, validate=[validate.Range(min=0, max=maximum), max_places(4)], **kwargs)
+amount_field, percent_field = Amount, Percent
 
 
 def currency_field(**kwargs) -> fields.String:
@@ -60,23 +54,11 @@ def required_text(max_length: int, **kwargs) -> fields.String:
     return fields.String(required=True, validate=validate.Length(min=1, max=max_length), **kwargs)
 
 
-class Number(fields.Decimal):
-    """A decimal shown without trailing zeros or exponent: 2.5000 -> "2.5", 100.0000 -> "100"."""
-
-    def __init__(self, **kwargs):
-        super().__init__(as_string=True, **kwargs)
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        return format(Decimal(value).normalize(), "f")
-
-
-class Money(fields.Decimal):
+class Money(DecimalString):
     """An amount rounded to its currency's minor unit, read from a sibling attribute."""
 
     def __init__(self, currency: str = "currency", **kwargs):
-        super().__init__(as_string=True, **kwargs)
+        super().__init__(**kwargs)
         self.currency_key = currency
 
     def _serialize(self, value, attr, obj, **kwargs):
@@ -190,8 +172,8 @@ DEAL_SORTS = ["opened_at", "updated_at", "expected_close_date", "amount", "proba
 
 
 class DealQuery(ListArgs):
-    stage = DelimitedList(fields.String(validate=validate.OneOf(STAGE_NAMES)))
-    grade = DelimitedList(fields.String(validate=validate.OneOf(["A", "B", "C"])))
+    stage = DelimitedList(fields.String(validate=validate.OneOf(STAGE_NAMES)), validate=validate.Length(min=1))
+    grade = DelimitedList(fields.String(validate=validate.OneOf(["A", "B", "C"])), validate=validate.Length(min=1))
     status = fields.String(validate=validate.OneOf(["open", "closed"]))
     rep_id = fields.String()
     team = fields.String()
@@ -409,7 +391,8 @@ class ContractOut(Schema):
 
 
 class ContractQuery(ListArgs):
-    status = DelimitedList(fields.String(validate=validate.OneOf([s.value for s in ContractStatus])))
+    status = DelimitedList(fields.String(validate=validate.OneOf([s.value for s in ContractStatus])),
+                           validate=validate.Length(min=1))
     rep_id = fields.String()
     team = fields.String()
     region = fields.String()
@@ -427,7 +410,7 @@ class ForecastQuery(Schema):
     team = fields.String()
     region = fields.String()
     group_by = DelimitedList(fields.String(validate=validate.OneOf(FORECAST_DIMENSIONS)),
-                             load_default=lambda: list(FORECAST_DIMENSIONS))
+                             load_default=lambda: list(FORECAST_DIMENSIONS), validate=validate.Length(min=1))
 
     @validates_schema
     def ordered_dates(self, data, **kwargs):

@@ -7,7 +7,7 @@ from datetime import timezone
 from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from salesloop.web.fields import Boolean, Id, Moment, PageOf, Text, page_args
+from salesloop.web.fields import Boolean, DecimalString, Id, Moment, PageOf, Text, page_args
 
 from kpi.domain.access import DIMENSIONS
 from kpi.domain.counter_metrics import CATALOG
@@ -34,8 +34,7 @@ def period_field(**kwargs):
         **kwargs)
 
 
-def money(**kwargs):
-    return fields.Decimal(as_string=True, **kwargs)
+money = DecimalString
 
 
 # Every list answers {items, page, page_size, total}; ten a page by default, at most a hundred.
@@ -122,7 +121,7 @@ class RulesIn(Schema):
     attainment_cap_percent = money(allow_none=True, validate=validate.Range(min=100))
     missing_actual = fields.String(validate=validate.OneOf(["zero", "exclude"]))
     evaluation_weights = fields.Dict(keys=fields.String(validate=validate.OneOf(SOURCES)),
-                                     values=fields.Decimal(validate=PERCENT))
+                                     values=DecimalString(validate=PERCENT))
 
 
 class ScorecardIn(Schema):

@@ -13,7 +13,7 @@ from datetime import timezone
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from webargs.fields import DelimitedList
 
-from salesloop.web.fields import Boolean
+from salesloop.web.fields import Boolean, DecimalString
 
 from leads.domain.errors import InvalidField
 from leads.domain.lead import skill_code
@@ -31,7 +31,15 @@ def phone_region() -> str:
 
 
 # -- fields -------------------------------------------------------------------------------------
-class Phone(fields.String):
+class _Normalized(fields.String):
+    """Text normalized on the way in, where a blank becomes None: a None has no length to check."""
+
+    def _validate(self, value):
+        if value is not None:
+            super()._validate(value)
+
+
+class Phone(_Normalized):
     """A phone number in any common spelling, stored in E.164 ("+8613800138000")."""
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -44,7 +52,7 @@ class Phone(fields.String):
             raise ValidationError(exc.reason) from None
 
 
-class Email(fields.String):
+class Email(_Normalized):
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if not text:
@@ -55,7 +63,7 @@ class Email(fields.String):
             raise ValidationError(exc.reason) from None
 
 
-class Code(fields.String):
+class Code(_Normalized):
     """A region, industry or product-line code: trimmed and case-folded, so "East" is "east"."""
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -63,14 +71,7 @@ class Code(fields.String):
         return skill_code(text) or None
 
 
-class Amount(fields.Decimal):
-    def __init__(self, **kwargs):
-        super().__init__(as_string=True, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, float):
-            raise ValidationError("Send amounts as decimal strings (\"1234.50\"), not JSON floats.")
-        return super()._deserialize(value, attr, data, **kwargs)
+Amount = DecimalString
 
 
 def _text(max_length: int, **kwargs):
@@ -212,9 +213,9 @@ class PageArgs(Schema):
 
 
 class LeadListArgs(PageArgs):
-    status = DelimitedList(fields.String(validate=validate.OneOf(STATUSES)))
-    grade = DelimitedList(fields.String(validate=validate.OneOf(GRADES)))
-    source = DelimitedList(fields.String(validate=validate.OneOf(SOURCES)))
+    status = DelimitedList(fields.String(validate=validate.OneOf(STATUSES)), validate=validate.Length(min=1))
+    grade = DelimitedList(fields.String(validate=validate.OneOf(GRADES)), validate=validate.Length(min=1))
+    source = DelimitedList(fields.String(validate=validate.OneOf(SOURCES)), validate=validate.Length(min=1))
     owner = fields.String(metadata={"description": "A rep id."})
     team = fields.String()
     region = Code()
@@ -244,7 +245,7 @@ class ContactOut(Schema):
 
 
 class MoneyOut(Schema):
-    amount = fields.Decimal(as_string=True)
+    amount = DecimalString()
     currency = fields.String()
 
 
@@ -473,8 +474,8 @@ class CustomerPatch(Schema):
 
 
 class CustomerListArgs(PageArgs):
-    category = DelimitedList(fields.String(validate=validate.OneOf(CATEGORIES)))
-    abc_class = DelimitedList(fields.String(validate=validate.OneOf(("A", "B", "C"))))
+    category = DelimitedList(fields.String(validate=validate.OneOf(CATEGORIES)), validate=validate.Length(min=1))
+    abc_class = DelimitedList(fields.String(validate=validate.OneOf(("A", "B", "C"))), validate=validate.Length(min=1))
     owner = fields.String()
     region = Code()
     q = fields.String(validate=validate.Length(min=1, max=100))

@@ -11,7 +11,7 @@ from datetime import timezone
 from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from salesloop.web.fields import Boolean, PageOf, page_args
+from salesloop.web.fields import Boolean, DecimalString, PageOf, page_args
 
 from orders.domain.changes import ChangeStatus
 from orders.domain.lifecycle import OrderState
@@ -39,7 +39,7 @@ def decimal(*, minimum: str | None = "0", exclusive: bool = False, maximum: str 
         checks.append(validate.Range(min=None if minimum is None else Decimal(minimum),
                                      max=None if maximum is None else Decimal(maximum),
                                      min_inclusive=not exclusive))
-    return fields.Decimal(as_string=True, validate=checks, **kwargs)
+    return DecimalString(validate=checks, **kwargs)
 
 
 def text(max_length: int, **kwargs):
@@ -176,8 +176,7 @@ class OverdueQuery(Schema):
 
 
 # -- outputs ----------------------------------------------------------------------------------------
-def money(**kwargs):
-    return fields.Decimal(as_string=True, **kwargs)
+money = DecimalString
 
 
 class ContactOut(Schema):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timezone
 from decimal import Decimal
 
-from salesloop.web.fields import Boolean, page_args
+from salesloop.web.fields import Amount, Boolean, DecimalString, Number, page_args
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from service_desk.domain.care import CareKind
@@ -52,14 +52,6 @@ def max_places(places: int):
     return check
 
 
-class Number(fields.Decimal):
-    """A decimal shown without trailing zeros or exponent."""
-
-    def __init__(self, **kwargs):
-        super().__init__(as_string=True, **kwargs)
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else format(Decimal(value).normalize(), "f")
 
 
 SORT_HELP = "a field name, '-' first for descending"
@@ -123,9 +115,7 @@ class NoteIn(AtIn):
 
 
 class CompensationIn(Schema):
-    amount = fields.Decimal(required=True, as_string=True,
-                            validate=[validate.Range(min=Decimal(0), min_inclusive=False, max=Decimal("1e12")),
-                                      max_places(4)])
+    amount = Amount(required=True, exclusive=True)
     currency = fields.String(required=True, validate=validate.Regexp(
         r"^[A-Z]{3}$", error="Use a three-letter ISO 4217 code, e.g. CNY."))
     reason = text(2000, required=True)
@@ -242,7 +232,7 @@ class NoteOut(Schema):
 
 
 class CompensationOut(Schema):
-    amount = fields.Decimal(as_string=True)
+    amount = DecimalString()
     currency = fields.String()
     reason = fields.String()
     fx_rate = Number()

@@ -8,6 +8,7 @@ decimal past NUMERIC(18, 4) or a page past what OFFSET takes is refused as a
 """
 from __future__ import annotations
 
+import re
 from datetime import timezone
 from decimal import Decimal
 from enum import Enum
@@ -20,6 +21,10 @@ MAX_AMOUNT = Decimal(10**12)
 MAX_PAGE = 100_000  # page × page size stays far inside a 64-bit OFFSET
 CURRENCY_HELP = "Use a three-letter ISO 4217 code, e.g. CNY."
 SORT_HELP = "a field name, '-' first for descending"
+# Decimals travel as strings, in and out: a JSON number passes through binary floats
+# in most clients and loses digits (0.1 + 0.2). The pattern is what OpenAPI declares.
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+DECIMAL_HELP = 'Send a decimal as a string of digits, e.g. "1234.50".'
 
 
 def enum_names(enum: type[Enum]) -> list[str]:
@@ -46,6 +51,18 @@ class Boolean(fields.Boolean):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class DecimalString(fields.Decimal):
+    """A decimal written and read as a JSON string of digits ("1234.50")."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(as_string=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not re.fullmatch(DECIMAL_PATTERN, value.strip()):
+            raise ValidationError(DECIMAL_HELP)
+        return super()._deserialize(value.strip(), attr, data, **kwargs)
+
+
 def Id(**kwargs: Any) -> fields.String:  # noqa: N802 - reads as a field type
     """A reference to a record: 1 to 64 characters."""
     return fields.String(validate=validate.Length(min=1, max=MAX_ID_LENGTH), **kwargs)
@@ -58,18 +75,22 @@ def Text(max_length: int, *, required: bool = False, allow_empty: bool = False, 
     return fields.String(required=required, validate=length, **kwargs)
 
 
-def Amount(*, minimum: Decimal | int | None = 0, maximum: Decimal | int | None = MAX_AMOUNT,  # noqa: N802
-           exclusive: bool = False, places: int = 4, **kwargs: Any) -> fields.Decimal:
+def Amount(*, minimum: Decimal | int | str | None = 0,  # noqa: N802 - reads as a field type
+           maximum: Decimal | int | str | None = MAX_AMOUNT, exclusive: bool = False, places: int = 4,
+           **kwargs: Any) -> DecimalString:
     """A decimal read and written as a string, inside what NUMERIC(18, 4) holds."""
     checks = [validate.Range(min=None if minimum is None else Decimal(minimum),
                              max=None if maximum is None else Decimal(maximum),
                              min_inclusive=not exclusive), max_places(places)]
-    return fields.Decimal(as_string=True, validate=checks, **kwargs)
+    return DecimalString(validate=[*checks, *_more(kwargs.pop("validate", None))], **kwargs)
 
 
-def Percent(*, maximum: Decimal | int = 100, **kwargs: Any) -> fields.Decimal:  # noqa: N802
-    return fields.Decimal(as_string=True, validate=[validate.Range(min=0, max=Decimal(maximum)), max_places(4)],
-                          **kwargs)
+def _more(checks) -> list:
+    return [] if checks is None else list(checks) if isinstance(checks, (list, tuple)) else [checks]
+
+
+def Percent(*, maximum: Decimal | int = 100, **kwargs: Any) -> DecimalString:  # noqa: N802
+    return DecimalString(validate=[validate.Range(min=0, max=Decimal(maximum)), max_places(4)], **kwargs)
 
 
 def Currency(**kwargs: Any) -> fields.String:  # noqa: N802
@@ -91,11 +112,8 @@ def Sort(*names: str, default: str) -> fields.String:  # noqa: N802
                          metadata={"description": f"{SORT_HELP}: {', '.join(names)}"})
 
 
-class Number(fields.Decimal):
+class Number(DecimalString):
     """A decimal shown without trailing zeros or exponent: 2.5000 -> "2.5", 100.0000 -> "100"."""
-
-    def __init__(self, **kwargs: Any):
-        super().__init__(as_string=True, **kwargs)
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else format(Decimal(value).normalize(), "f")

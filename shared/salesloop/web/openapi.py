@@ -17,6 +17,9 @@ from marshmallow import INCLUDE, Schema, fields
 
 from salesloop.web.auth import route_roles
 from salesloop.web.errors import PROBLEM
+from salesloop.web.fields import DECIMAL_PATTERN
+
+BOUNDS = {"minimum": "x-minimum", "maximum": "x-maximum"}
 
 
 class ProblemSchema(Schema):
@@ -35,7 +38,8 @@ class ProblemSchema(Schema):
 
 
 class _ErrorResponsesPlugin(BasePlugin):
-    """Adds the 401/403/404 a route can answer to each of its operations."""
+    """Adds the 401/403/404 a route can answer to each of its operations, and marks the
+    public ones as needing no token."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -51,8 +55,21 @@ class _ErrorResponsesPlugin(BasePlugin):
             if route_roles(view, method) is not None:
                 responses.setdefault("401", "UNAUTHORIZED")
                 responses.setdefault("403", "FORBIDDEN")
+            else:  # public: the document-wide bearer requirement does not apply
+                operation["security"] = []
             if rule.arguments:
                 responses.setdefault("404", "NOT_FOUND")
+
+
+def decimal_as_string(converter, field, ret, **kwargs) -> dict:
+    """Every decimal is a string on the wire (``fields.DecimalString``), so the document
+    says so; its bounds, which JSON Schema allows on numbers only, move to extensions."""
+    if not isinstance(field, fields.Decimal):
+        return {}
+    ret.pop("exclusiveMinimum", None)
+    ret.pop("exclusiveMaximum", None)
+    bounds = {BOUNDS[name]: str(ret.pop(name)) for name in list(BOUNDS) if name in ret}
+    return {"type": "string", "format": "decimal", "pattern": DECIMAL_PATTERN, **bounds}
 
 
 class SalesloopApi(Api):
@@ -62,6 +79,7 @@ class SalesloopApi(Api):
         self._error_responses = _ErrorResponsesPlugin()
         self._error_responses.app = app
         super().__init__(app, spec_kwargs={"extra_plugins": [self._error_responses]})
+        self.ma_plugin.converter.add_attribute_function(decimal_as_string)
 
     def _register_responses(self):
         """As flask-smorest's, with the problem+json body our error handlers send."""

@@ -42,7 +42,7 @@ def test_a_foreign_currency_needs_a_dated_rate_and_carries_it(api):
 
 
 @pytest.mark.parametrize("body, field, message", [
-    ({"amount": "abc"}, "amount", "Not a valid number."),
+    ({"amount": "abc"}, "amount", 'Send a decimal as a string of digits, e.g. "1234.50".'),
     ({"amount": "-1"}, "amount", "Must be greater than or equal to 0 and less than or equal to 1000000000000."),
     ({"amount": "1.23456"}, "amount", "Use at most 4 decimal places."),
     ({"currency": "usd"}, "currency", "Use a three-letter ISO 4217 code, e.g. CNY."),

@@ -50,7 +50,7 @@ def test_unknown_fields_floats_and_missing_basics_are_refused_field_by_field(lea
     errors = response.json["errors"]
     assert errors["colour"] == ["Unknown field."]
     assert errors["source"][0].startswith("Must be one of: web_form")
-    assert errors["budget"]["amount"] == ['Send amounts as decimal strings ("1234.50"), not JSON floats.']
+    assert errors["budget"]["amount"] == ['Send a decimal as a string of digits, e.g. "1234.50".']
     assert errors["budget"]["currency"] == ["Use a three-letter ISO 4217 code such as CNY."]
     response = leads.post("/leads", role="rep", json={"contact": {"name": "x"}, "source": "phone"})
     assert response.json["errors"] == {"company": ["Give the company or the person's name."]}
@@ -199,6 +199,10 @@ def test_the_web_form_validates_like_the_api_and_writes_nothing_on_bad_input(lea
     assert unknown.status_code == 422 and unknown.json["errors"] == {"source": ["Unknown field."]}
     unreachable = leads.post("/leads/web-form", json={"company": "Acme", "contact": {}}, role=None)
     assert unreachable.json["errors"] == {"contact": {"phone": ["Give a phone number or an e-mail address."]}}
+    blank = leads.post("/leads/web-form", json={"company": "Acme", "contact": {"phone": None, "email": " "},
+                                                "region": ""}, role=None)
+    assert blank.status_code == 422, blank.json  # blanks are no contact at all, and no server error
+    assert blank.json["errors"] == {"contact": {"phone": ["Give a phone number or an e-mail address."]}}
     assert leads.count("leads") == 0
 
 

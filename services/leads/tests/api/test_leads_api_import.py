@@ -34,7 +34,7 @@ def test_good_rows_are_imported_and_bad_rows_reported_with_their_line(leads):
     assert errors == {
         4: {"phone": ["is not a valid phone number"]},
         5: {"company": ["Give the company or the person's name."]},
-        6: {"budget": ["Not a valid number."]},
+        6: {"budget": ['Send a decimal as a string of digits, e.g. "1234.50".']},
         7: {"source": ["Must be one of: web_form, referral, campaign, social, trade_show, phone, storefront, "
                        "import."]},
         8: {"duplicate": [f"same company as lead {first_lead}"]},
