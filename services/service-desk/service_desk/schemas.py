@@ -153,9 +153,11 @@ class TicketQuery(ListArgs):
 
 
 class PersonOut(Schema):
-    name = fields.String()
-    phone = fields.String()
-    email = fields.String()
+    """A contact as known: any part may be missing."""
+
+    name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
 
 
 class TargetOut(Schema):
