@@ -12,9 +12,11 @@ Regex rules see the normalised (lower-case, half-width) text and bring their
 own boundaries. They run on RE2, whose matching time grows linearly with the
 text whatever the pattern, so a rule such as ``(a+)+$`` cannot hold a worker;
 RE2 has no look-around, so a rule that needs context around its hit matches the
-context and names the hit itself ``(?P<hit>...)``. Phrase rules are compiled
-here from escaped literals joined by whitespace classes, which Python's engine
-also matches in linear time.
+context and names the hit itself ``(?P<hit>...)``. Phrase rules are literals: they
+are found with an Aho-Corasick automaton (pyahocorasick) over a "squeezed" copy
+of the text in which each run of whitespace is one space and whitespace between
+two CJK characters is gone, so one pass finds every phrase and every variant
+however many there are.
 """
 
 from __future__ import annotations
@@ -22,13 +24,17 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import lru_cache
+from itertools import accumulate
 from typing import Any, Protocol, TypeVar
 from collections.abc import Iterable, Iterator, Mapping
 
+import ahocorasick
 import re2
 
 from .errors import InvalidConfiguration, RuleViolation, ValidationFailed
@@ -40,6 +46,8 @@ _CJK_RANGES = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af
 _CJK_CHAR = re.compile(f"[{_CJK_RANGES}]")
 # "A word character that is not CJK": what an English whole word must not touch.
 _LATIN_WORD_CHAR = f"[^\\W{_CJK_RANGES}]"
+_LATIN_WORD = re.compile(_LATIN_WORD_CHAR)
+_SPACES = re.compile(r"\s+")
 
 
 class Category(StrEnum):
@@ -102,20 +110,66 @@ class ComplianceRule:
             if self.variants:
                 raise InvalidConfiguration(f"rule {self.id}: a regex has no variants, use an alternation")
             return _LinearRegex(self.id, self.pattern)
-        phrases = (self.pattern, *self.variants)
-        return _PhraseMatcher(re.compile("|".join(_phrase_regex(p) for p in phrases)))
+        return _PhraseMatcher((self.pattern, *self.variants))
 
 
 class _Matcher(Protocol):
     def spans(self, text: str) -> Iterator[tuple[int, int]]: ...
 
 
-@dataclass(frozen=True)
 class _PhraseMatcher:
-    compiled: re.Pattern[str]
+    """A rule's phrase and its variants in one automaton; hits do not overlap (the
+    leftmost, then the longest, wins), and an English phrase matches whole words only."""
+
+    def __init__(self, phrases: Iterable[str]) -> None:
+        self._automaton = ahocorasick.Automaton()
+        for phrase in phrases:
+            key = _squeeze(_fold(phrase).strip())[0]
+            if key:
+                self._automaton.add_word(key, (len(key), bool(_LATIN_WORD.match(key[0])),
+                                               bool(_LATIN_WORD.match(key[-1]))))
+        self._automaton.make_automaton()
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
-        return (match.span() for match in self.compiled.finditer(text))
+        squeezed, positions = _squeezed(text)
+        found = []
+        for last, (length, whole_start, whole_end) in self._automaton.iter(squeezed):
+            first = last - length + 1
+            if whole_start and first > 0 and _LATIN_WORD.match(squeezed[first - 1]):
+                continue
+            if whole_end and last + 1 < len(squeezed) and _LATIN_WORD.match(squeezed[last + 1]):
+                continue
+            found.append((first, last))
+        reached = -1
+        for first, last in sorted(found, key=lambda span: (span[0], -span[1])):
+            if first > reached:
+                reached = last
+                yield positions[first], positions[last] + 1
+
+
+def _squeeze(text: str) -> tuple[str, tuple[int, ...]]:
+    """``text`` with each whitespace run as one space and none between two CJK
+    characters, and for each character kept its index in ``text``."""
+    pieces: list[str] = []
+    positions: list[int] = []
+    done = 0
+    for run in _SPACES.finditer(text):
+        pieces.append(text[done:run.start()])
+        positions.extend(range(done, run.start()))
+        done = run.end()
+        before, after = text[run.start() - 1:run.start()], text[done:done + 1]
+        if not (before and after and _CJK_CHAR.match(before) and _CJK_CHAR.match(after)):
+            pieces.append(" ")
+            positions.append(run.start())
+    pieces.append(text[done:])
+    positions.extend(range(done, len(text)))
+    return "".join(pieces), tuple(positions)
+
+
+@lru_cache(maxsize=4)
+def _squeezed(text: str) -> tuple[str, tuple[int, ...]]:
+    """Squeezed once per text for all the phrase rules of a check."""
+    return _squeeze(text)
 
 
 # RE2 keeps its automaton within this memory; a pattern that needs more is refused.
@@ -142,15 +196,37 @@ class _LinearRegex:
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         # Searched by hand rather than with finditer: the context around one hit
         # may be the context of the next ("…7777,1101…"), so the next search
-        # starts where the hit ends, not where its context does.
+        # starts where the hit ends, not where its context does. The text is
+        # encoded once: RE2 given a str re-encodes all of it on every search,
+        # which made a text with many hits quadratic.
+        data = text.encode()
+        offsets = _ByteOffsets(text, data)
         position = 0
-        while position <= len(text):
-            match = self._compiled.search(text, position)
+        while position <= len(data):
+            match = self._compiled.search(data, position)
             if match is None:
                 return
             start, end = match.span(self._hit_group)
-            yield start, end
-            position = max(end, match.start() + 1)
+            yield offsets.char(start), offsets.char(end)
+            position = max(end, offsets.next_char(match.start()))
+
+
+class _ByteOffsets:
+    """Between offsets in a str and in its UTF-8 bytes (the same when it is ASCII)."""
+
+    def __init__(self, text: str, data: bytes) -> None:
+        self._ascii = len(text) == len(data)
+        self._byte_starts = [] if self._ascii else list(accumulate((len(char.encode()) for char in text), initial=0))
+
+    def char(self, byte_offset: int) -> int:
+        return byte_offset if self._ascii else bisect_left(self._byte_starts, byte_offset)
+
+    def next_char(self, byte_offset: int) -> int:
+        """Where the character after the one at ``byte_offset`` starts (past the end: one more)."""
+        following = self.char(byte_offset) + 1
+        if self._ascii or following >= len(self._byte_starts):
+            return byte_offset + 1
+        return self._byte_starts[following]
 
 
 @dataclass(frozen=True)
@@ -255,24 +331,6 @@ def _clusters(text: str) -> Iterable[tuple[int, int]]:
         if index == len(text) or not unicodedata.combining(text[index]):
             yield start, index
             start = index
-
-
-def _phrase_regex(phrase: str) -> str:
-    folded = " ".join(_fold(phrase).split())
-    parts = []
-    for previous, char in zip(" " + folded, folded, strict=False):
-        if char == " ":
-            parts.append(r"\s+")
-            continue
-        if _CJK_CHAR.match(previous) and _CJK_CHAR.match(char):
-            parts.append(r"\s*")
-        parts.append(re.escape(char))
-    regex = "".join(parts)
-    if re.match(r"\w", folded[0]) and not _CJK_CHAR.match(folded[0]):
-        regex = f"(?<!{_LATIN_WORD_CHAR})" + regex
-    if re.match(r"\w", folded[-1]) and not _CJK_CHAR.match(folded[-1]):
-        regex += f"(?!{_LATIN_WORD_CHAR})"
-    return f"(?:{regex})"
 
 
 def _rule(rule_id: str, pattern: str, category: Category, severity: Severity, *variants: str,

@@ -97,6 +97,43 @@ class TestLinearTimeRegex:
         ]
 
 
+    def test_hits_after_multibyte_text_point_at_the_right_characters(self):
+        rule = ComplianceRule(id="code", pattern=r"(?:^|\D)(?P<hit>\d{6})(?:\D|$)", category=Category.PRIVACY,
+                              severity=Severity.LOW, kind=MatchKind.REGEX)
+        text = "ＩＤ验证码：123456，又一个😀654321"
+        assert [(h.start, h.end, h.matched) for h in check(text, [rule])] == [
+            (6, 12, "123456"), (17, 23, "654321"),
+        ]
+
+
+class TestPhraseAutomaton:
+    """Phrase rules are literals found in one pass (Aho-Corasick), whatever their number."""
+
+    @staticmethod
+    def rule(pattern, *variants):
+        return ComplianceRule(id="p", pattern=pattern, category=Category.FALSE_PROMISE, severity=Severity.HIGH,
+                              variants=variants)
+
+    def test_spaces_inside_chinese_do_not_hide_a_phrase_and_hits_point_at_the_original(self):
+        text = "我们 保 证\n收　益,真的"
+        [hit] = check(text, [self.rule("保证收益")])
+        assert (hit.start, hit.end, hit.matched) == (3, 10, "保 证\n收　益")
+
+    def test_a_variant_inside_another_is_one_hit_the_longest(self):
+        hits = check("guaranteed returns!", [self.rule("guaranteed", "guaranteed returns")])
+        assert [(hit.start, hit.end) for hit in hits] == [(0, 18)]
+
+    def test_whole_words_on_either_side_and_repeated_hits(self):
+        rule = self.rule("risk free")
+        assert [(hit.start, hit.end) for hit in check("Risk  free, risk free.", [rule])] == [(0, 10), (12, 21)]
+        assert check("asterisk free", [rule]) == [] and check("risk freedom", [rule]) == []
+
+    def test_thousands_of_variants_in_one_rule(self):
+        rule = self.rule("保证收益", *(f"承诺{number}倍" for number in range(5_000)))
+        [hit] = check("客户问收益。" * 2_000 + "我承诺4999倍", [rule])
+        assert hit.matched == "承诺4999倍"
+
+
 class TestEnglish:
     def test_word_boundaries(self):
         assert ids(check("You idiot.")) == ["abusive.en.idiot"]
