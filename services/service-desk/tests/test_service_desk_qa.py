@@ -4,6 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import text
 
+from service_desk.domain.qa import MAX_ACTIVE_REGEX_RULES
 from service_desk_support import AGENT, OTHER_AGENT, SUPERVISOR, data_of, iso, sh
 
 
@@ -129,6 +130,23 @@ def test_a_backtracking_rule_cannot_hold_the_worker(desk):
     assert time.perf_counter() - started < 1.0
     assert checked.status_code == 200 and checked.json["hits"] == []
     assert logged["violation_count"] == 0
+
+
+def test_the_regex_rules_in_force_are_capped_so_a_check_has_a_bounded_cost(desk):
+    def regex_rule(number):
+        return desk.post("/qa/rules", json={"id": f"code.{number}", "pattern": rf"\bcode{number}\b",
+                                            "kind": "regex", "category": "privacy", "severity": "low"}, **SUPERVISOR)
+
+    shipped = sum(rule["kind"] == "regex" for rule in desk.get("/qa/rules?active=true", **AGENT).json)
+    for number in range(MAX_ACTIVE_REGEX_RULES - shipped):
+        assert regex_rule(number).status_code == 201
+    refused = regex_rule(999)
+    assert refused.status_code == 422 and "join patterns with |" in refused.json["detail"]
+    turned = desk.patch("/qa/rules/abusive.en.idiot", json={"kind": "regex"}, **SUPERVISOR)
+    assert turned.status_code == 422  # a phrase made a regex counts too
+    assert desk.delete("/qa/rules/code.0", **SUPERVISOR).status_code == 204
+    assert regex_rule(999).status_code == 201
+    assert desk.patch("/qa/rules/code.1", json={"severity": "high"}, **SUPERVISOR).status_code == 200
 
 
 def test_agents_cannot_change_rules(desk):

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from salesloop.web.auth import Principal, visibility_clause
 
 from service_desk.commands.common import new_id, utcnow, visible_row
 from service_desk.config import DeskConfig
 from service_desk.domain.errors import AlreadyExists
-from service_desk.domain.qa import DEFAULT_REVIEW_FORM, ComplianceRule, Period, check, sample
+from service_desk.domain.qa import (DEFAULT_REVIEW_FORM, ComplianceRule, MatchKind, Period, check,
+                                    ensure_within_budget, sample)
 from service_desk.models import InteractionRow, QaReviewRow, QaRuleRow
 from service_desk.repository import active_rules, get_row, rule_config, rule_row, seed_rules
 
@@ -26,6 +27,8 @@ def create_rule(uow, desk: DeskConfig, principal: Principal, data: dict) -> QaRu
     if uow.session.get(QaRuleRow, rule_id) is not None:
         raise AlreadyExists(f"a compliance rule {rule_id} exists already; change it with PATCH")
     rule = ComplianceRule(id=rule_id, **{k: _as_rule_value(k, data[k]) for k in RULE_FIELDS if k in data})
+    if rule.kind is MatchKind.REGEX:
+        ensure_within_budget(_active_regex_rules(uow, rule_id))
     row = rule_row(rule, utcnow(), principal.user)
     uow.add(row)
     return row
@@ -36,6 +39,8 @@ def update_rule(uow, desk: DeskConfig, principal: Principal, rule_id: str, data:
     row = get_row(uow, QaRuleRow, rule_id, "compliance rule")
     changed = {**rule_config(row), **{k: data[k] for k in RULE_FIELDS if k in data}}
     rule = ComplianceRule(**{k: _as_rule_value(k, v) for k, v in changed.items()})  # checks pattern and enums
+    if rule.kind is MatchKind.REGEX and data.get("active", row.active) and not (row.active and row.kind == "regex"):
+        ensure_within_budget(_active_regex_rules(uow, rule_id))
     for key in RULE_FIELDS:
         setattr(row, key, list(rule.variants) if key == "variants" else str(getattr(rule, key)))
     if "active" in data:
@@ -60,6 +65,11 @@ def list_rules(uow, desk: DeskConfig, filters: dict) -> list[QaRuleRow]:
 
 def check_text(uow, desk: DeskConfig, text: str):
     return check(text, active_rules(uow, desk.initial_rules))
+
+
+def _active_regex_rules(uow, other_than: str) -> int:
+    return uow.session.execute(select(func.count()).select_from(QaRuleRow).where(
+        QaRuleRow.active.is_(True), QaRuleRow.kind == "regex", QaRuleRow.id != other_than)).scalar()
 
 
 def _as_rule_value(key: str, value):

@@ -40,6 +40,10 @@ import re2
 from .errors import InvalidConfiguration, RuleViolation, ValidationFailed
 
 EXCERPT_RADIUS = 20
+# The budget of a check: each regex rule is one pass over the text (about 30 ms for
+# 200,000 characters), phrases are one pass together; so the number of regex rules
+# in force is what bounds the time a check can take (50: about 1.5 s at most).
+MAX_ACTIVE_REGEX_RULES = 50
 
 # Scripts written without spaces between words: no word boundaries there.
 _CJK_RANGES = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
@@ -259,6 +263,14 @@ def check(text: str, rules: Iterable[ComplianceRule] | None = None) -> list[Rule
                 excerpt=text[max(0, start - EXCERPT_RADIUS):end + EXCERPT_RADIUS],
             ))
     return sorted(hits, key=lambda hit: (hit.start, -hit.severity.rank, hit.rule_id))
+
+
+def ensure_within_budget(active_regex_rules: int) -> None:
+    """Refuse one more regex rule when that many are in force already."""
+    if active_regex_rules >= MAX_ACTIVE_REGEX_RULES:
+        raise InvalidConfiguration(
+            f"at most {MAX_ACTIVE_REGEX_RULES} regular-expression rules can be in force, each is a pass over "
+            "every text; join patterns with | into one rule, or switch one off")
 
 
 def worst_severity(hits: Iterable[RuleHit]) -> Severity | None:
