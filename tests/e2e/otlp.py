@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import threading
+import time
 import urllib.request
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -71,7 +72,14 @@ class OtlpReceiver:
         if not self.forward_to:
             return
         passed = {name: headers[name] for name in ("Content-Type", "Content-Encoding") if headers.get(name)}
-        urllib.request.urlopen(urllib.request.Request(self.forward_to, data=body, headers=passed), timeout=10)
+        for attempt in range(3):  # a viewer busy ingesting may time out once; its spans still count
+            try:
+                urllib.request.urlopen(urllib.request.Request(self.forward_to, data=body, headers=passed), timeout=20)
+                return
+            except OSError:
+                if attempt == 2:
+                    raise
+                time.sleep(1)
 
     def _collect(self, request) -> None:
         received = []

@@ -7,6 +7,7 @@ import os
 import subprocess
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 import requests
@@ -54,11 +55,15 @@ class Phoenix:
             time.sleep(0.5)
         raise RuntimeError("phoenix did not answer within 90 s")
 
-    def spans(self) -> list[dict]:
-        """Every span the viewer holds (its REST API pages with a cursor)."""
+    def spans(self, *, trace_id: str | None = None, since: datetime | None = None) -> list[dict]:
+        """The spans the viewer holds (of one trace, or started since a moment), read through
+        its REST API page by page. Filtered by the viewer itself: reading back every span of
+        the session on each poll loads its database enough to hold up what it is ingesting."""
         found, cursor = [], None
+        filters = {**({"trace_id": trace_id} if trace_id else {}),
+                   **({"start_time": since.isoformat()} if since else {})}
         while True:
-            params = {"limit": 1000, **({"cursor": cursor} if cursor else {})}
+            params = {"limit": 1000, **filters, **({"cursor": cursor} if cursor else {})}
             page = requests.get(f"{self.url}/v1/projects/default/spans", params=params, timeout=10).json()
             found += page["data"]
             cursor = page.get("next_cursor")

@@ -35,6 +35,7 @@ class ServiceHarness:
             self.runtime.create_schema()
         self.app = app_factory(self.runtime)
         self.client = self.app.test_client()
+        self._streamed: list = []
 
     @property
     def settings(self):
@@ -57,7 +58,10 @@ class ServiceHarness:
         all_headers = dict(headers or {})
         if role is not None:
             all_headers.update(self.headers(role, user, team=team, region=region, roles=roles))
-        return self.client.open(path, method=method, headers=all_headers, **kwargs)
+        response = self.client.open(path, method=method, headers=all_headers, **kwargs)
+        if response.is_streamed:  # it holds a database session until read or closed
+            self._streamed.append(response)
+        return response
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)
@@ -107,4 +111,9 @@ class ServiceHarness:
                 uow.close()
 
     def close(self) -> None:
+        # A streamed answer a test did not read to the end (a CSV export) still holds its
+        # session, idle in a transaction: closed first, or dropping the schema waits on it.
+        for response in self._streamed:
+            response.close()
+        self._streamed.clear()
         self.runtime.database.dispose()
