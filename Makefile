@@ -6,7 +6,7 @@ SERVICES := leads deals orders service-desk kpi
 PACKAGES := -e shared[test] $(foreach s,$(SERVICES),-e services/$(s))
 STAMP   := $(VENV)/.installed
 
-.PHONY: install browser run run-traced traces traces-install db test test-fast lint bench demo token asyncapi broker-definitions clean
+.PHONY: install browser run run-traced traces traces-install db test test-postgres test-fast lint bench demo token asyncapi broker-definitions clean
 
 install: $(STAMP)
 
@@ -28,6 +28,10 @@ browser:  ## Debian's headless Chromium and its driver, for the browser tests (i
 
 test: install browser traces-install  ## every test: unit, service, contract, integration, end-to-end, browser, trace viewer, deploy checks
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory test-postgres
+
+test-postgres: install  ## every service's API and handler tests again, each on its own PostgreSQL schema
+	$(PY) -m pytest -q -n 4 services --harness-database postgresql -m "not integration"
 
 lint: install  ## ruff on everything, mypy strict on shared/ and every domain/
 	$(VENV)/bin/ruff check .

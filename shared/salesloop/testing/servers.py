@@ -137,7 +137,10 @@ def throwaway_schema(server_url: str, schema: str) -> str:
     finally:
         admin.dispose()
     url = make_url(server_url)
-    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    # Connections name their schema as their application, so that dropping it can end
+    # any a test left open (a streamed answer it never read, idle in its transaction).
+    return url.update_query_dict({"options": f"-csearch_path={schema}", "application_name": schema}).render_as_string(
+        hide_password=False)
 
 
 def drop_schemas(server_url: str, schemas: list[str]) -> None:
@@ -145,6 +148,9 @@ def drop_schemas(server_url: str, schemas: list[str]) -> None:
     try:
         with admin.connect() as connection:
             for schema in schemas:
+                connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                        "WHERE application_name = :schema AND pid <> pg_backend_pid()"),
+                                   {"schema": schema})
                 connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     finally:
         admin.dispose()
