@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from service_desk.app import create_app  # noqa: E402
 from service_desk.bootstrap import spec  # noqa: E402
-from service_desk_support import CALENDAR  # noqa: E402
+from service_desk_client import CALENDAR  # noqa: E402
 
 
 @pytest.fixture(scope="session")

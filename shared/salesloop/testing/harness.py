@@ -35,7 +35,6 @@ class ServiceHarness:
             self.runtime.create_schema()
         self.app = app_factory(self.runtime)
         self.client = self.app.test_client()
-        self._streamed: list = []
 
     @property
     def settings(self):
@@ -58,10 +57,7 @@ class ServiceHarness:
         all_headers = dict(headers or {})
         if role is not None:
             all_headers.update(self.headers(role, user, team=team, region=region, roles=roles))
-        response = self.client.open(path, method=method, headers=all_headers, **kwargs)
-        if response.is_streamed:  # it holds a database session until read or closed
-            self._streamed.append(response)
-        return response
+        return self.client.open(path, method=method, headers=all_headers, **kwargs)
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)
@@ -111,9 +107,4 @@ class ServiceHarness:
                 uow.close()
 
     def close(self) -> None:
-        # A streamed answer a test did not read to the end (a CSV export) still holds its
-        # session, idle in a transaction: closed first, or dropping the schema waits on it.
-        for response in self._streamed:
-            response.close()
-        self._streamed.clear()
         self.runtime.database.dispose()

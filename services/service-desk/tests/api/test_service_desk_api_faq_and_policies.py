@@ -2,7 +2,7 @@
 import copy
 
 from service_desk.domain.sla_policies import DEFAULT_POLICY_CONFIG
-from service_desk_support import AGENT, MANAGER, SUPERVISOR, iso, sh
+from service_desk_client import AGENT, MANAGER, SUPERVISOR, iso, sh
 
 RETURNS = {"question": "怎么退货？", "answer": "签收后7天内可在订单页申请退货，快递上门取件。", "keywords": ["退货", "return"]}
 INVOICE = {"question": "How do I get an invoice?", "answer": "Invoices are e-mailed after delivery.",

@@ -13,7 +13,7 @@ from service_desk import queries
 from service_desk.commands import surveys
 from service_desk.domain.errors import SurveyExpired
 from service_desk.domain.surveys import CSAT_RANGE, NPS_RANGE
-from service_desk.resources.common import committed, now
+from service_desk.api.common import committed, now
 from service_desk.schemas import SurveyAnswerIn, SurveyOut, SurveyPublicOut, SurveyQuery, SurveyThanksOut
 
 THANKS = "感谢您的评价！Thank you for your feedback!"

@@ -13,7 +13,7 @@ from service_desk.commands import interactions
 from service_desk.commands.common import visible_row
 from service_desk.models import InteractionRow
 from service_desk.presenters import shown_interaction
-from service_desk.resources.common import AGENTS, committed, desk
+from service_desk.api.common import AGENTS, committed, desk
 from service_desk.schemas import InteractionIn, InteractionOut, InteractionQuery
 
 

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import text, update
 
 from service_desk.models import SurveyRow
-from service_desk_support import data_of
+from service_desk_client import data_of
 
 DELIVERED = {
     "order_id": "O-100", "order_number": "SO-2026-0100", "customer_id": "C-7", "customer_name": "华东机电",

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import text
 
-from service_desk_support import SH, data_of
+from service_desk_client import SH, data_of
 
 PLAN = {"visit_every_months": {"A": 1, "B": 3, "C": 6}}  # no holidays: one kind of task at a time
 REP = {"role": "rep", "user": "rep-3", "team": "sales-1", "region": "east"}

@@ -12,7 +12,7 @@ from service_desk import queries
 from service_desk.commands import tickets
 from service_desk.commands.common import visible_row
 from service_desk.models import TicketRow
-from service_desk.resources.common import (
+from service_desk.api.common import (
     AGENTS,
     SUPERVISORS,
     TICKET_OPENERS,

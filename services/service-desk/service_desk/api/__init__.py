@@ -1,4 +1,8 @@
-"""The Service desk HTTP API: one flask-smorest Blueprint per resource."""
+"""The Service desk HTTP API: one flask-smorest Blueprint per resource, a module each.
+
+common.py holds what every view reaches for (the request's unit of work, the desk
+configuration, committing); it is no resource of its own.
+"""
 from __future__ import annotations
 
 from salesloop.fx import UnknownRate, fx_blueprint
@@ -15,7 +19,7 @@ from service_desk.domain.errors import (
     UnknownRecord,
     ValidationFailed,
 )
-from service_desk.resources import care, faq, interactions, qa, sla, surveys, tickets
+from service_desk.api import care, faq, interactions, qa, sla, surveys, tickets
 
 # The most specific class wins (Flask looks errors up along the MRO).
 DOMAIN_ERRORS: dict[type, int] = {

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import text
 
 from service_desk.domain.qa import MAX_ACTIVE_REGEX_RULES
-from service_desk_support import AGENT, OTHER_AGENT, SUPERVISOR, data_of, iso, sh
+from service_desk_client import AGENT, OTHER_AGENT, SUPERVISOR, data_of, iso, sh
 
 
 def call(**overrides):

@@ -13,7 +13,7 @@ from service_desk.commands import care
 from service_desk.commands.common import visible_row
 from service_desk.models import CareTaskRow, CustomerRow
 from service_desk.presenters import customer_view, customers_view
-from service_desk.resources.common import AGENTS, SUPERVISORS, committed, desk
+from service_desk.api.common import AGENTS, SUPERVISORS, committed, desk
 from service_desk.schemas import (
     CareTaskOut,
     CareTaskQuery,

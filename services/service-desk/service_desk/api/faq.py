@@ -11,7 +11,7 @@ from salesloop.web.app import rate_limited, uow
 from salesloop.web.auth import Principal, current_principal, public, require_roles
 
 from service_desk.commands import faq
-from service_desk.resources.common import AGENTS, SUPERVISORS, committed
+from service_desk.api.common import AGENTS, SUPERVISORS, committed
 from service_desk.schemas import FaqIn, FaqOut, FaqPatchIn, FaqQuery
 
 

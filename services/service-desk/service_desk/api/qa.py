@@ -16,7 +16,7 @@ from service_desk.commands.common import visible_row
 from service_desk.domain.qa import DEFAULT_REVIEW_FORM
 from service_desk.models import QaReviewRow, QaRuleRow
 from service_desk.repository import get_row
-from service_desk.resources.common import AGENTS, SUPERVISORS, committed, desk
+from service_desk.api.common import AGENTS, SUPERVISORS, committed, desk
 from service_desk.schemas import (
     CheckIn,
     CheckOut,

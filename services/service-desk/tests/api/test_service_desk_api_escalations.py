@@ -1,5 +1,5 @@
 """The SLA sweep: each breach escalates once per level (and per resolution cycle)."""
-from service_desk_support import AGENT, data_of, iso, sh
+from service_desk_client import AGENT, data_of, iso, sh
 
 
 def open_complaint(desk, received_at):

@@ -8,7 +8,7 @@ from salesloop.web.app import uow
 from salesloop.web.auth import current_principal, require_roles
 
 from service_desk.commands import sla
-from service_desk.resources.common import POLICY_OWNERS, committed, desk
+from service_desk.api.common import POLICY_OWNERS, committed, desk
 from service_desk.schemas import PolicyBookIn, PolicyBookOut
 
 

@@ -1,12 +1,12 @@
 """Tickets through the HTTP API: SLA arithmetic on the business calendar, pauses,
 resolution with compensation, the customer's verdict, visibility and masking.
 
-Due times are hand-computed on the test calendar (see service_desk_support).
+Due times are hand-computed on the test calendar (see service_desk_client).
 """
 from sqlalchemy import func, select, text
 
 from service_desk.models import TicketRow
-from service_desk_support import AGENT, MANAGER, OTHER_AGENT, SUPERVISOR, data_of, iso, sh
+from service_desk_client import AGENT, MANAGER, OTHER_AGENT, SUPERVISOR, data_of, iso, sh
 
 
 def complaint(**overrides):
