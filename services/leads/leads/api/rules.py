@@ -9,7 +9,7 @@ from salesloop.web.auth import current_principal, require_roles
 
 from leads import rules
 from leads.commands.rulesets import activate_rules
-from leads.resources.common import not_found
+from leads.api.common import not_found
 from leads.schemas import RULE_KINDS, RulesIn, RulesOut
 
 RULE_ADMINS = ("manager", "director", "admin")

@@ -1,4 +1,5 @@
-"""The Leads HTTP API: one flask-smorest Blueprint per resource, and how domain errors answer."""
+"""The Leads HTTP API: one flask-smorest Blueprint per resource (a module each), and how
+domain errors answer. common.py holds what every view reaches for; it is no resource."""
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +22,7 @@ DOMAIN_ERRORS: dict[type, int] = {
 
 
 def blueprints() -> list:
-    from leads.resources import customers, imports, leads, reps, rules
+    from leads.api import customers, imports, leads, reps, rules
 
     return [leads.blueprint(), imports.blueprint(), reps.blueprint(), customers.blueprint(), rules.blueprint(),
             fx_blueprint()]

@@ -17,7 +17,7 @@ from leads.commands import assignment, capture, conversion, followup, merging
 from leads.commands.retrying import committed
 from leads.models import Activity, Lead, LeadHistory, LeadMerge
 from leads.queries import lead_visibility, reps_in_scope
-from leads.resources.common import (CAPTURERS, SUPERVISORS, WRITERS, day_bounds, now, order_by, page_of,
+from leads.api.common import (CAPTURERS, SUPERVISORS, WRITERS, day_bounds, now, order_by, page_of,
                                     team_scoped, visible_lead)
 from leads.schemas import (ActivityIn, ActivityOut, AssignIn, ConversionOut, ConvertIn, DisqualifyIn,
                            GradeOverrideIn, HistoryOut, LeadExportArgs, LeadIn, LeadListArgs, LeadOut, LeadPage,

@@ -13,7 +13,7 @@ from leads import presenters
 from leads.commands import reps
 from leads.models import Rep
 from leads.queries import rep_loads
-from leads.resources.common import SUPERVISORS, not_found, page_of, team_scoped
+from leads.api.common import SUPERVISORS, not_found, page_of, team_scoped
 from leads.schemas import RepIn, RepListArgs, RepOut, RepPage, RepPatch
 
 REP_ADMINS = (*SUPERVISORS, "ops")

@@ -12,7 +12,7 @@ from leads import presenters
 from leads.commands import customers
 from leads.models import Customer
 from leads.queries import contacts_by_customer, contacts_of, customer_visibility
-from leads.resources.common import CAPTURERS, WRITERS, order_by, page_of, visible_customer
+from leads.api.common import CAPTURERS, WRITERS, order_by, page_of, visible_customer
 from leads.schemas import (CustomerContactIn, CustomerContactOut, CustomerIn, CustomerListArgs, CustomerOut,
                            CustomerPage, CustomerPatch)
 

@@ -14,7 +14,7 @@ from salesloop.web.openapi import ProblemSchema
 from leads.commands import importing
 from leads.config import leads_config
 from leads.models import LeadImport, LeadImportRow
-from leads.resources.common import not_found
+from leads.api.common import not_found
 from leads.schemas import ImportArgs, ImportOut, ImportPageArgs
 
 IMPORTERS = ("rep", "supervisor", "manager", "director", "admin", "ops")

@@ -1,1 +1,0 @@
-"""The HTTP resources: one flask-smorest Blueprint per resource, built when the app is."""
