@@ -37,8 +37,8 @@ NOT_YET_MOVED: dict[str, dict[str, str]] = {
     },
     "deals": {},
     "orders": {
-        "api.py": "api/<resource>.py", "access.py": "repository.py", "decimals.py": "repository.py",
-        "presenters.py": "schemas.py", "queries.py": "readers.py / repository.py", "-api": "", "-readers.py": "",
+        "access.py": "repository.py", "decimals.py": "repository.py",
+        "presenters.py": "schemas.py", "queries.py": "readers.py / repository.py", "-readers.py": "",
     },
     "service-desk": {
         "presenters.py": "schemas.py", "queries.py": "readers.py / repository.py", "-readers.py": "",
@@ -48,8 +48,7 @@ NOT_YET_MOVED: dict[str, dict[str, str]] = {
 NOT_YET_MOVED_TESTS: dict[str, dict[str, str]] = {
     "leads": {},
     "deals": {},
-    "orders": {"orders_testkit.py": "orders_client.py", "service": "api/ and handlers/", "-api": "", "-handlers": "",
-               "-orders_client.py": ""},
+    "orders": {},
     "service-desk": {},
     "kpi": {},
 }

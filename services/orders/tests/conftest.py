@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # orders_testkit
+sys.path.insert(0, str(Path(__file__).parent))  # orders_client
 
 
 @pytest.fixture

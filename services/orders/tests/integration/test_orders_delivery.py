@@ -28,7 +28,7 @@ from salesloop.testing.broker import (
 from orders.app import create_app
 from orders.bootstrap import spec
 from orders.models import OrderRecord
-from orders_testkit import OPS, contract_signed, phone_order, storefront_order, walk
+from orders_client import OPS, contract_signed, phone_order, storefront_order, walk
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ from orders.events import (
     storefront_contract,
 )
 from orders.handlers import ContractSignedReader, StorefrontOrderReader
-from orders_testkit import contract_signed
+from orders_client import contract_signed
 
 CORE = {"order_id", "order_number", "version", "origin", "contract_id", "deal_id", "storefront_order_id",
         "customer_id", "customer_name", "customer_contact", "rep_id", "team", "region", "currency", "fx_rate",

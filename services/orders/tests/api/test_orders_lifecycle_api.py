@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from salesloop.messaging.tables import OUTBOX
 
-from orders_testkit import OPS, contract_signed, event_data, phone_order, walk
+from orders_client import OPS, contract_signed, event_data, phone_order, walk
 
 REP = {"role": "rep", "user": "rep-1", "team": "east-1", "region": "east"}
 FINANCE = {"role": "ops", "user": "fin-1"}

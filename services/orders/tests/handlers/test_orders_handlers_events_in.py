@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from salesloop.messaging.processor import Outcome, PermanentFailure
 
 from orders.models import OrderRecord
-from orders_testkit import TODAY, contract_signed, event_data, storefront_order
+from orders_client import TODAY, contract_signed, event_data, storefront_order
 
 
 def order_count(harness) -> int:

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from orders_testkit import TODAY, contract_signed, event_data, phone_order
+from orders_client import TODAY, contract_signed, event_data, phone_order
 
 REP = {"role": "rep", "user": "rep-1", "team": "east-1", "region": "east"}
 

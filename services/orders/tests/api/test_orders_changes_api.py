@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from orders_testkit import IN_A_MONTH, TODAY, event_data, phone_order, walk
+from orders_client import IN_A_MONTH, TODAY, event_data, phone_order, walk
 
 REP = {"role": "rep", "user": "rep-1", "team": "east-1", "region": "east"}
 MANAGER = {"role": "manager", "user": "mgr-1", "team": None, "region": "east"}
