@@ -121,8 +121,9 @@ def fact_values(fact: Fact, *, event_id: str, event_type: str, source: str | Non
     }
 
 
-def add_fact(session: Session, values: dict) -> None:
-    session.execute(insert(FACTS), [values])  # parameters apart: the statement compiles once
+def add_facts(session: Session, rows: list[dict]) -> None:
+    if rows:
+        session.execute(insert(FACTS), rows)  # parameters apart: the statement compiles once
 
 
 FACT_COLUMNS = (FACTS.c.event_id, FACTS.c.event_type, FACTS.c.data, FACTS.c.occurred_at)
@@ -239,6 +240,7 @@ class IngestBatch:
 
     def __init__(self, session: Session):
         self.session = session
+        self.pending: list[tuple[dict, Fact]] = []  # facts of the batch, inserted at the flush
         self.parts: list[Contributions] = []
         self.reps: dict[str, dict] = {}
         self.locked: set[tuple[str, bool]] = set()
@@ -258,6 +260,36 @@ class IngestBatch:
         if delta:
             self.parts.append(delta)
 
+    # The facts of the batch are inserted together at the flush; until then the
+    # reads below add them to what the log holds, so an event sees the earlier
+    # events of its batch exactly as if each had been inserted at once.
+    def add_fact(self, values: dict, fact: Fact) -> None:
+        self.pending.append((values, fact))
+
+    def order_facts(self, order_id: str, currency: str) -> list[Fact]:
+        return [*order_facts(self.session, order_id, currency), *self._pending("order_id", order_id, ORDER_TYPES)]
+
+    def ticket_facts(self, ticket_id: str, currency: str) -> list[Fact]:
+        return [*ticket_facts(self.session, ticket_id, currency), *self._pending("ticket_id", ticket_id, TICKET_TYPES)]
+
+    def lead_facts(self, lead_id: str, currency: str) -> list[Fact]:
+        return [*lead_facts(self.session, lead_id, currency), *self._pending("lead_id", lead_id, LEAD_TYPES)]
+
+    def first_order_facts_by_order(self, customer_id: str, currency: str) -> dict[str, list[Fact]]:
+        grouped = first_order_facts_by_order(self.session, customer_id, currency)
+        created_here = {values["order_id"] for values, _ in self.pending
+                        if values["event_type"] == ft.ORDER_CREATED and values["customer_id"] == customer_id}
+        for order_id in sorted(created_here - set(grouped)):  # created in this batch: what the log has of it
+            grouped[order_id] = [fact for fact in order_facts(self.session, order_id, currency)
+                                 if fact.event_type in FIRST_ORDER_TYPES]
+        for values, fact in self.pending:
+            if values["order_id"] in grouped and values["event_type"] in FIRST_ORDER_TYPES:
+                grouped[values["order_id"]].append(fact)
+        return grouped
+
+    def _pending(self, column: str, value: str, types) -> list[Fact]:
+        return [fact for values, fact in self.pending if values[column] == value and values["event_type"] in types]
+
     def note_rep(self, fact: Fact) -> None:
         """Keep the rep's latest team and region (by when the facts happened, not when they arrived)."""
         if not fact.rep or not (fact.team or fact.region):
@@ -270,9 +302,10 @@ class IngestBatch:
             note["region"], note["region_seen"] = fact.region, seen
 
     def flush(self) -> None:
+        add_facts(self.session, [values for values, _ in self.pending])
         apply_delta(self.session, pj.merge(self.parts))
         write_rep_notes(self.session, self.reps)
-        self.parts, self.reps = [], {}
+        self.pending, self.parts, self.reps = [], [], {}
 
 
 def _upsert_in_sql(session: Session, table, keys: list[RollupKey], change: Contributions) -> None:

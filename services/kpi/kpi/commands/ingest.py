@@ -23,12 +23,7 @@ from kpi.repository import (
     REBUILD_LOCK,
     IngestBatch,
     Projection,
-    add_fact,
     fact_values,
-    first_order_facts_by_order,
-    lead_facts,
-    order_facts,
-    ticket_facts,
 )
 
 
@@ -58,34 +53,34 @@ def record(session: Session, config, command: RecordEvent, batch: IngestBatch | 
     current = batch.projection(config)
     fact = to_fact(command.event_type, command.data, event_id=command.event_id, fallback_time=command.occurred_at,
                    company_currency=current.currency)
-    batch.add(change_of(session, batch, fact, current))
-    add_fact(session, fact_values(fact, event_id=command.event_id, event_type=command.event_type,
-                                  source=command.source, subject=command.subject, data=command.data,
-                                  recorded_at=command.recorded_at))
+    batch.add(change_of(batch, fact, current))
+    batch.add_fact(fact_values(fact, event_id=command.event_id, event_type=command.event_type,
+                               source=command.source, subject=command.subject, data=command.data,
+                               recorded_at=command.recorded_at), fact)
     batch.note_rep(fact)
     if alone:
         batch.flush()
     return fact
 
 
-def change_of(session: Session, batch: IngestBatch, fact: Fact, current: Projection) -> Contributions:
+def change_of(batch: IngestBatch, fact: Fact, current: Projection) -> Contributions:
     """What this fact changes in the counters, given the facts already logged."""
     tz, currency = current.tz, current.currency
     if pj.is_order_fact(fact):
-        return _order_change(session, batch, fact, tz, currency)
+        return _order_change(batch, fact, tz, currency)
     if pj.is_ticket_fact(fact):
         batch.lock(f"ticket:{fact.ticket_id}")
-        return pj.ticket_delta(ticket_facts(session, fact.ticket_id or "", currency), fact, tz)
+        return pj.ticket_delta(batch.ticket_facts(fact.ticket_id or "", currency), fact, tz)
     if pj.is_lead_fact(fact):
         batch.lock(f"lead:{fact.lead_id}")  # a capture and its assignment are never summed apart
-        return pj.lead_delta(lead_facts(session, fact.lead_id or "", currency), fact, tz)
+        return pj.lead_delta(batch.lead_facts(fact.lead_id or "", currency), fact, tz)
     return pj.fact_contributions(fact, tz)
 
 
-def _order_change(session: Session, batch: IngestBatch, fact: Fact, tz, currency: str) -> Contributions:
+def _order_change(batch: IngestBatch, fact: Fact, tz, currency: str) -> Contributions:
     order_id = fact.order_id or ""
     batch.lock(f"order:{order_id}")  # two events of one order are never summed apart
-    before = order_facts(session, order_id, currency)
+    before = batch.order_facts(order_id, currency)
     delta = pj.order_delta(before, fact, tz, currency)
     if not pj.moves_first_orders(fact):
         return delta
@@ -94,7 +89,7 @@ def _order_change(session: Session, batch: IngestBatch, fact: Fact, tz, currency
     batch.lock(*(f"customer:{customer}" for customer in customers))
     parts = [delta]
     for customer in sorted(customers):
-        groups = first_order_facts_by_order(session, customer, currency)
+        groups = batch.first_order_facts_by_order(customer, currency)
         old = _orders_of(customer, groups)
         groups.pop(order_id, None)
         groups[order_id] = [f for f in after if f.event_type in FIRST_ORDER_TYPES]

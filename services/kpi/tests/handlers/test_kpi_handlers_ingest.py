@@ -6,7 +6,7 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import func, select
 
-from salesloop.messaging.processor import PermanentFailure
+from salesloop.messaging.processor import Outcome, PermanentFailure
 
 from kpi.config import load_config
 from kpi.domain import projection as pj
@@ -47,6 +47,21 @@ def test_events_in_any_order_give_the_same_counters(kpi, seed):
     monthly = totals(kpi, monthly=True)
     assert monthly[RollupKey(date(2026, 11, 1), REVENUE, "all", "")] == D("34423.40")
     assert monthly[RollupKey(date(2026, 12, 1), REVENUE, "rep", "r2")] == D("-5000.00")
+
+
+@pytest.mark.parametrize("size", [5, 1000])
+def test_events_handled_in_batches_give_the_counters_of_one_by_one(kpi, size):
+    """A batch inserts its facts at its commit; each event still sees the earlier ones of
+    its batch (the same order's, ticket's, lead's and customer's)."""
+    shuffled = dataset()
+    random.Random(5).shuffle(shuffled)
+    processor = kpi.runtime.processor()
+    for start in range(0, len(shuffled), size):
+        batch = [processor.read(kpi.envelope(event_type, data, event_id=event_id).to_json())
+                 for event_id, event_type, data in shuffled[start:start + size]]
+        assert set(processor.handle_batch(batch)) == {Outcome.HANDLED}
+    assert totals(kpi) == pj.recompute_all(facts_of(dataset()), SHANGHAI, "CNY")
+    assert count(kpi, FactRow) == len(dataset())
 
 
 def test_the_same_event_twice_counts_once(kpi):
