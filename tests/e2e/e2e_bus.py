@@ -19,7 +19,7 @@ from urllib.parse import quote, unquote, urlparse
 
 from kombu import Connection, Exchange, Producer, Queue, binding
 
-from salesloop.messaging.bus import _filesystem_options
+from salesloop.messaging.bus import filesystem_connection
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "services" / "orders" / "examples" / "storefront_publisher.py"
 STOREFRONT_ORDER_PLACED = "storefront.order.placed"
@@ -37,7 +37,7 @@ def connect(stack) -> Connection:
     """A connection to the stack's real broker (never through a test's proxy)."""
     url = stack.broker_url
     if url.startswith("filesystem://"):
-        return Connection("filesystem://localhost/", transport_options=_filesystem_options(url))
+        return filesystem_connection(url)
     return Connection(url, connect_timeout=5)
 
 

@@ -8,17 +8,19 @@ from urllib.parse import urlparse
 
 from kombu import Connection, Exchange, Queue, binding
 
+from salesloop.messaging import filesystem
+
 CONTENT_TYPE = "application/cloudevents+json"
 DEFAULT_EXCHANGE = Exchange("", type="direct")
 
 
-def _filesystem_options(url: str) -> dict:
-    root = Path(urlparse(url).path or "var/bus")
-    folders = {"data_folder_in": root / "messages", "data_folder_out": root / "messages",
-               "control_folder": root / "control"}
-    for folder in folders.values():
+def filesystem_connection(url: str) -> Connection:
+    """A connection to the embedded bus in the folder that ``url`` (filesystem://PATH) names."""
+    options = filesystem.folders(Path(urlparse(url).path or "var/bus"))
+    for folder in options.values():
         folder.mkdir(parents=True, exist_ok=True)
-    return {key: str(value) for key, value in folders.items()}
+    return Connection("filesystem://localhost/", transport=filesystem.Transport,
+                      transport_options={key: str(value) for key, value in options.items()})
 
 
 class Bus:
@@ -40,7 +42,7 @@ class Bus:
         """``confirm``: socket timeouts and publisher confirms; ``wait_each=False``
         leaves the waiting for confirms to the caller (a batch at a time)."""
         if self.url.startswith("filesystem://"):
-            return Connection("filesystem://localhost/", transport_options=_filesystem_options(self.url))
+            return filesystem_connection(self.url)
         options = {}
         if confirm and self.is_amqp:
             # Publisher confirms, and socket timeouts so that a broker that stops
