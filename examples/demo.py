@@ -51,8 +51,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any, Callable
-from urllib.parse import quote, unquote, urlparse
+from typing import Any
+from collections.abc import Callable
+from urllib.parse import unquote, urlparse
 from zoneinfo import ZoneInfo
 
 import requests
@@ -438,7 +439,7 @@ def make_plan(seed: str, count: int, phone_orders: int, storefront_orders: int) 
         leads.append(draft_lead(lead_rng, index, region, fates[index] if region != "west" else "untouched",
                                 sources[index]))
     converted = [lead for lead in leads if lead.fate == "converted"]
-    for lead, outcome in zip(converted, allot(rng, len(converted), DEAL_OUTCOMES)):
+    for lead, outcome in zip(converted, allot(rng, len(converted), DEAL_OUTCOMES), strict=False):
         lead.deal = DealPlan(outcome=outcome,
                              lost_after=pick(lead.rng, ["qualification", *STAGES[:-1]]) if outcome == "lost" else None,
                              second_proposal=lead.rng.random() < 0.25,
@@ -446,7 +447,7 @@ def make_plan(seed: str, count: int, phone_orders: int, storefront_orders: int) 
                              minutes=lead.rng.random() < 0.7)
     won = [lead.deal for lead in converted if lead.deal.outcome == "won"]
     states = allot(rng, len(won) + phone_orders + storefront_orders, ORDER_STATES)
-    for deal, state in zip(won, states):
+    for deal, state in zip(won, states, strict=False):
         deal.order_state = state
     rest = states[len(won):]
     return Plan(leads, rest[:phone_orders], rest[phone_orders:])
@@ -484,7 +485,7 @@ class Run:
     seed: str
     tally: Tally
     workers: int
-    bus: "BusParties"
+    bus: BusParties
     event_timeout: float
     started: float = field(default_factory=time.monotonic)
     deals: list[tuple[LeadPlan, dict]] = field(default_factory=list)
@@ -925,7 +926,7 @@ def request_changes(run: Run) -> None:
     candidates = sorted((order for order in run.orders
                          if run.order_states.get(order["id"]) in ("confirmed", "in_fulfilment")
                          and run.company.rep(order.get("rep_id"))), key=lambda order: order["order_number"])
-    for order, approve in zip(candidates[:2], (True, False)):
+    for order, approve in zip(candidates[:2], (True, False), strict=False):
         rep = run.company.rep(order["rep_id"])
         detail = run.api.get(rep, "orders", f"/orders/{order['id']}")
         line = detail["items"][0]

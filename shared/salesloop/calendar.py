@@ -40,7 +40,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 UTC = timezone.utc
@@ -197,7 +198,7 @@ class BusinessCalendar:
             "timezone": self.timezone,
             "working_hours": {
                 name: [period.as_strings() for period in periods]
-                for name, periods in zip(WEEKDAYS, self.week)
+                for name, periods in zip(WEEKDAYS, self.week, strict=False)
                 if periods
             },
             "holidays": sorted(d.isoformat() for d in self.holidays),
@@ -348,7 +349,7 @@ def _format_minute(minute: int) -> str:
 
 
 def _check_no_overlap(periods: Sequence[WorkingPeriod]) -> None:
-    for before, after in zip(periods, periods[1:]):
+    for before, after in zip(periods, periods[1:], strict=False):
         if after.start_minute < before.end_minute:
             raise CalendarError(f"working periods must be in order and not overlap: {before}, {after}")
 

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from salesloop.config import load_settings
 from salesloop.logs import configure_logging

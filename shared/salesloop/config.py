@@ -74,7 +74,7 @@ class Settings:
         else the service's own name — a token minted for one service opens no other."""
         return self.jwt_audience or self.service
 
-    def with_overrides(self, **changes) -> "Settings":
+    def with_overrides(self, **changes) -> Settings:
         values = {**self.__dict__, **changes}
         return Settings(**values)
 

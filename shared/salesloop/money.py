@@ -32,16 +32,16 @@ class Money:
         object.__setattr__(self, "amount", Decimal(self.amount))
         object.__setattr__(self, "currency", self.currency.upper())
 
-    def __add__(self, other: "Money") -> "Money":
+    def __add__(self, other: Money) -> Money:
         if other.currency != self.currency:
             raise CurrencyMismatch(f"cannot add {other.currency} to {self.currency}")
         return Money(self.amount + other.amount, self.currency)
 
-    def to_company(self, rate: Decimal, company_currency: str) -> "Money":
+    def to_company(self, rate: Decimal, company_currency: str) -> Money:
         """Convert with the rate carried by the event (company units per one unit)."""
         if self.currency == company_currency.upper():
             return self
         return Money(quantize(self.amount * Decimal(rate), company_currency), company_currency)
 
-    def rounded(self) -> "Money":
+    def rounded(self) -> Money:
         return Money(quantize(self.amount, self.currency), self.currency)

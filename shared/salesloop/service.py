@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from sqlalchemy import MetaData
@@ -47,8 +48,8 @@ class ServiceSpec:
     metadata: MetaData
     catalog: Callable[[], EventCatalog]
     blueprints: Callable[[], list]
-    subscriptions: Callable[["Runtime"], Subscriptions] = lambda runtime: Subscriptions()
-    sweeps: Callable[["Runtime"], list[Sweep]] = lambda runtime: []
+    subscriptions: Callable[[Runtime], Subscriptions] = lambda runtime: Subscriptions()
+    sweeps: Callable[[Runtime], list[Sweep]] = lambda runtime: []
     domain_errors: dict[type, int] = field(default_factory=dict)
     migrations: Path | None = None
     port: int = 8000
@@ -62,7 +63,7 @@ class ServiceSpec:
     @classmethod
     def assemble(cls, *, name: str, title: str, description: str, port: int, models: ModuleType,
                  events: ModuleType, api: ModuleType, handlers: ModuleType, config: ModuleType | None = None,
-                 error_handlers: Mapping[type, Callable] | None = None) -> "ServiceSpec":
+                 error_handlers: Mapping[type, Callable] | None = None) -> ServiceSpec:
         """A spec from the service's modules, laid out as every service is.
 
         models.metadata, events.catalog, api.blueprints, api.DOMAIN_ERRORS,

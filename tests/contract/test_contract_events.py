@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 from jsonschema import Draft7Validator
-from marshmallow import EXCLUDE, fields
+from marshmallow import EXCLUDE
 
 sys.path.insert(0, str(Path(__file__).parent))
 from asyncapi import DOCUMENT, HTML_PAGE, build_document, render, render_html  # noqa: E402

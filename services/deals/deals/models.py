@@ -107,7 +107,7 @@ class DealRow(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     row_version: Mapped[int] = mapped_column(Integer)
 
-    changes: Mapped[list["StageChangeRow"]] = relationship(
+    changes: Mapped[list[StageChangeRow]] = relationship(
         order_by="StageChangeRow.id", cascade="all, delete-orphan", lazy="selectin")
 
     # Two people saving the same deal: the second gets a conflict, not a lost update.
@@ -155,7 +155,7 @@ class ProposalRow(Base):
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     row_version: Mapped[int] = mapped_column(Integer)
 
-    items: Mapped[list["ProposalItemRow"]] = relationship(
+    items: Mapped[list[ProposalItemRow]] = relationship(
         order_by="ProposalItemRow.position", cascade="all, delete-orphan", lazy="selectin")
 
     __mapper_args__ = {"version_id_col": row_version}
@@ -240,9 +240,9 @@ class ContractRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     row_version: Mapped[int] = mapped_column(Integer)
 
-    items: Mapped[list["ContractItemRow"]] = relationship(
+    items: Mapped[list[ContractItemRow]] = relationship(
         order_by="ContractItemRow.position", cascade="all, delete-orphan", lazy="selectin")
-    changes: Mapped[list["ContractChangeRow"]] = relationship(
+    changes: Mapped[list[ContractChangeRow]] = relationship(
         order_by="ContractChangeRow.id", cascade="all, delete-orphan", lazy="selectin")
 
     # Two concurrent signatures: one wins, the other gets a conflict (and publishes nothing).

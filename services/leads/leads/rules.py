@@ -64,7 +64,7 @@ def load_rules(session) -> ActiveRules:
 
 
 _CACHED_RULE_SETS = 32
-_parsed_by_database: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
+_parsed_by_database: weakref.WeakKeyDictionary[object, dict] = weakref.WeakKeyDictionary()
 
 
 def _parsed_for(session) -> dict:

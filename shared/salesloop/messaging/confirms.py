@@ -8,7 +8,6 @@ its row unroutable even though its ack follows.
 """
 from __future__ import annotations
 
-import socket
 import time
 from dataclasses import dataclass, field
 
@@ -66,7 +65,7 @@ class Confirms:
                 raise ConfirmTimeout(f"{len(self.waiting)} message(s) without a confirm after {timeout} s")
             try:
                 self.channel.connection.drain_events(timeout=remaining)
-            except socket.timeout:
+            except TimeoutError:
                 continue
 
     def settle(self) -> Settled:

@@ -3,7 +3,7 @@ observability, per-request unit of work, audit of writes and rate limits."""
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Flask, g, request
 from flask_limiter import Limiter

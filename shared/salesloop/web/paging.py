@@ -1,7 +1,8 @@
 """One page of a query, in the one list envelope every list answers with."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session

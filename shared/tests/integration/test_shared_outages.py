@@ -1,7 +1,5 @@
 """No lost event across broker outages; no stuck relay on a lost confirm;
 no double effect when a worker dies between its commit and its ack."""
-import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -13,7 +11,7 @@ from urllib.parse import urlparse
 import pytest
 from sqlalchemy import text
 
-from demo_service import alpha_spec, app_factory, count
+from demo_service import count
 from salesloop.testing.broker import consume_until, dead_letters, publish_outbox, publish_raw, queues_empty
 from salesloop.testing.proxy import Proxy
 

@@ -60,7 +60,7 @@ class StageProbabilities:
 
 def _require_non_decreasing(table: Mapping[Stage, Decimal]) -> None:
     # A later stage that is less likely to close than an earlier one is a typo, not a policy.
-    for earlier, later in zip(OPEN_STAGES, OPEN_STAGES[1:]):
+    for earlier, later in zip(OPEN_STAGES, OPEN_STAGES[1:], strict=False):
         if table[later] < table[earlier]:
             raise RuleViolation(
                 f"{later} ({table[later]}) cannot be less likely than {earlier} ({table[earlier]})",

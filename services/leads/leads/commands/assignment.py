@@ -30,7 +30,7 @@ class RepRoster:
         self.loads = {rep.id: loads.get(rep.id, 0) for rep in reps}
 
     @classmethod
-    def load(cls, session) -> "RepRoster":
+    def load(cls, session) -> RepRoster:
         # Locked in id order (no deadlock between two rosters), and counted by a second
         # statement: in READ COMMITTED only a statement begun after the locks were granted
         # sees the leads that the previous holder committed.

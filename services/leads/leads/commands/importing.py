@@ -78,7 +78,7 @@ def read_header(reader) -> list[str | None]:
     except StopIteration:
         raise InvalidField("file", "is empty: the first line must name the columns") from None
     fields = [ALIASES.get(name.strip().casefold()) for name in header]
-    unknown = [name for name, field in zip(header, fields) if field is None and name.strip()]
+    unknown = [name for name, field in zip(header, fields, strict=False) if field is None and name.strip()]
     if unknown:
         known = ", ".join(COLUMNS)
         raise InvalidField("file", f"unknown column(s) {', '.join(unknown)}; known columns: {known}")
@@ -106,7 +106,7 @@ def lead_data(fields: list, values: list[str], company_currency: str, record_dup
     """One CSV row as the JSON body ``POST /leads`` would take."""
     if len(values) > len(fields):
         raise ValidationError({"file": [f"the row has {len(values)} columns, the header {len(fields)}"]})
-    cells = {field: value.strip() for field, value in zip(fields, values) if field and value.strip()}
+    cells = {field: value.strip() for field, value in zip(fields, values, strict=False) if field and value.strip()}
     contact = {key: cells[column] for key, column in (("name", "contact_name"), ("title", "contact_title"),
                                                        ("phone", "phone"), ("email", "email")) if column in cells}
     data = {key: cells[key] for key in ("company", "person_name", "industry", "region", "company_size", "needs",
@@ -211,7 +211,8 @@ def process_batch(uow, job: LeadImport, limit: int, now: datetime, careful: bool
         rules, roster, schema = load_rules(uow.session), RepRoster.load(uow.session), LeadIn()
         tally = {"imported": 0, "rejected": 0}  # added to the job once: not an UPDATE per row
         for row in rows:
-            capture = lambda: _capture_row(uow, tally, row, schema, rules, roster, job.created_by, now)  # noqa: E731
+            # The lambda runs before the loop moves on (here, or inside the savepoint), so binding ``row`` late is safe.
+            capture = lambda: _capture_row(uow, tally, row, schema, rules, roster, job.created_by, now)  # noqa: E731,B023
             _in_savepoint(uow, tally, row, capture) if careful else capture()
         job.imported, job.rejected = job.imported + tally["imported"], job.rejected + tally["rejected"]
     if len(rows) < limit:  # every pending row was in this batch

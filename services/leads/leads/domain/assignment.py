@@ -133,7 +133,7 @@ def assign(
     """
     reps = _distinct(reps)
     reports = tuple(_report(lead, rep, rules) for rep in reps)
-    eligible = [rep for rep, report in zip(reps, reports) if report.eligible]
+    eligible = [rep for rep, report in zip(reps, reports, strict=False) if report.eligible]
     if not eligible:
         return None
     lowest = min(_ratio(rep) for rep in eligible)

@@ -8,7 +8,7 @@ messages) → 422, InvalidToken and UnknownRecord → 404, SurveyExpired → 410
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 
 class DomainError(Exception):

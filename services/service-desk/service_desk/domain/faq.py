@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 KEYWORD_WEIGHT, QUESTION_WEIGHT, ANSWER_WEIGHT = 3, 2, 1
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Collection, Iterable
+from collections.abc import Collection, Iterable
 
 from salesloop.calendar import BusinessCalendar
 
@@ -363,7 +363,7 @@ def _check_ladder(steps: tuple[EscalationStep, ...], name: str) -> None:
             raise InvalidConfiguration(f"an escalation cannot come before the breach ({name})")
         if not step.notify:
             raise InvalidConfiguration(f"escalation level {step.level} notifies nobody ({name})")
-    for lower, higher in zip(steps, steps[1:]):
+    for lower, higher in zip(steps, steps[1:], strict=False):
         if higher.after_breach <= lower.after_breach:
             raise InvalidConfiguration(f"each escalation level must come later than the one before ({name})")
 

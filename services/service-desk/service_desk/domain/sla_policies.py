@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any, Iterable, Mapping
+from typing import Any
+from collections.abc import Iterable, Mapping
 
 from .errors import InvalidConfiguration
 from .sla import ClockMode, EscalationStep, Priority, ReopenRule, SlaPolicy, TicketType

@@ -15,7 +15,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from .errors import AlreadyAnswered, IllegalTransition, InvalidToken, RuleViolation, SurveyExpired, ValidationFailed
 
