@@ -3,10 +3,12 @@ it consumes. Only what it needs is required; unknown fields are ignored, so a
 producer adding a field breaks nothing here."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from salesloop.messaging.readers import Tolerant
 
 
-class LeadConverted(Schema):
+class LeadConverted(Tolerant):
     lead_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     customer_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     customer_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -25,13 +27,13 @@ class LeadConverted(Schema):
     converted_at = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
-class Contact(Schema):
+class Contact(Tolerant):
     name = fields.String(load_default=None, allow_none=True)
     phone = fields.String(load_default=None, allow_none=True)
     email = fields.String(load_default=None, allow_none=True)
 
 
-class CustomerUpserted(Schema):
+class CustomerUpserted(Tolerant):
     customer_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     company = fields.String(load_default=None, allow_none=True)

@@ -13,17 +13,14 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
+
+from salesloop.messaging.readers import Tolerant
 
 from kpi.domain import facts as ft
 from kpi.domain.errors import DomainError
 from kpi.domain.facts import Fact, FactLine
 from kpi.domain.money import EventMoney
-
-
-class Tolerant(Schema):
-    class Meta:
-        unknown = EXCLUDE
 
 
 def _text(**kwargs):

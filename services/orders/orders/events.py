@@ -16,7 +16,7 @@ from marshmallow import Schema, fields
 
 from salesloop.messaging.catalog import EventCatalog
 
-from orders.decimals import plain, utc
+from orders.repository import plain, utc
 from orders.domain.currency import round_money, to_company_currency
 
 SOURCE = "/salesloop/orders"

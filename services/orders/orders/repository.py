@@ -17,12 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orders.config import OrdersConfig
-from orders.decimals import plain, utc
 from orders.domain.changes import ChangeRequest, ChangeStatus, Impact, QuantityChange, RequestedChange
 from orders.domain.currency import round_money
 from orders.domain.errors import DomainError
 from orders.domain.items import OrderItem
-from orders.domain.lifecycle import HistoryEntry, OrderState
+from orders.domain.lifecycle import CHANGEABLE_STATES, HistoryEntry, OrderState
 from orders.domain.order import Customer, Order, OrderSource, OrderVersion, PaymentTerms, ShippingAddress
 from orders.domain.plan import ExecutionPlan, Stage, StageStatus
 from orders.models import (
@@ -33,6 +32,15 @@ from orders.models import (
     StageRecord,
     TransitionRecord,
 )
+
+
+from salesloop.web.auth import Principal, can_serve, serving_clause
+
+
+
+from sqlalchemy import func
+
+
 
 
 class OrderNotFound(DomainError):
@@ -367,3 +375,82 @@ def impact_from(data: dict) -> Impact:
 def money(value, currency: str) -> Decimal | None:
     """A money column read back, rounded to the currency's minor unit."""
     return None if value is None else round_money(Decimal(value), currency)
+
+
+# -- canonical forms of values read back ---------------------------------------------------------------------------
+# Numeric columns return Decimals padded to the column's scale (``10.000000``)
+# and SQLite returns naive datetimes; everything the service shows or publishes
+# goes through these, so the same order reads the same on SQLite and PostgreSQL.
+
+def plain(value) -> Decimal | None:
+    """``10.000000`` → ``10``, ``19.900000`` → ``19.9``; None stays None."""
+    if value is None:
+        return None
+    normalized = Decimal(value).normalize()
+    if normalized == normalized.to_integral_value():
+        return normalized.quantize(Decimal(1))
+    return normalized
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """An aware UTC datetime; a naive one (SQLite) is UTC already."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+# -- who sees which order ------------------------------------------------------------------------------------------
+# The shared scopes, with customer care as for every customer-facing record: a rep sees their own orders, a
+# supervisor the team's, a manager the region's, ops, directors and admins all; a customer-care agent the orders
+# of their own region (personal data stays masked for them).
+
+def can_see_order(principal: Principal, record: OrderRecord) -> bool:
+    return can_serve(principal, record.rep_id, record.team, record.region)
+
+
+def visible_orders(principal: Principal):
+    """A WHERE clause selecting the orders ``principal`` may see."""
+    return serving_clause(principal, OrderRecord.rep_id, OrderRecord.team, OrderRecord.region)
+
+
+# -- lists with filters, sorting and paging, always within what the caller may see ---------------------------------
+
+# The states in which an order's plan still runs (its stages can fall overdue).
+OPEN_STATES = tuple(str(state) for state in CHANGEABLE_STATES)
+EXACT_FILTERS = ("status", "origin", "customer_id", "contract_id", "storefront_order_id", "rep_id", "team", "region")
+
+
+def list_orders(session: Session, principal: Principal, filters: dict, first: int, count: int
+                ) -> tuple[list[OrderRecord], int]:
+    """One page of the orders ``principal`` sees, and how many there are in all."""
+    conditions = [visible_orders(principal)]
+    for name in EXACT_FILTERS:
+        if filters.get(name) is not None:
+            conditions.append(getattr(OrderRecord, name) == filters[name])
+    if filters.get("placed_from") is not None:
+        conditions.append(OrderRecord.placed_at >= utc(filters["placed_from"]))
+    if filters.get("placed_to") is not None:
+        conditions.append(OrderRecord.placed_at < utc(filters["placed_to"]))
+    total = session.scalar(select(func.count()).select_from(OrderRecord).where(*conditions))
+    sort = filters.get("sort") or "-placed_at"
+    column = getattr(OrderRecord, sort.lstrip("-"))
+    ordering = column.desc() if sort.startswith("-") else column.asc()
+    rows = session.scalars(select(OrderRecord).where(*conditions).order_by(ordering, OrderRecord.id)
+                           .offset(first).limit(count)).all()
+    return list(rows), total
+
+
+def overdue_stages(session: Session, principal: Principal, config: OrdersConfig, now: datetime,
+                   filters: dict) -> list[tuple[StageRecord, OrderRecord]]:
+    today = config.calendar.local_date(now)
+    conditions = [visible_orders(principal), StageRecord.status != "done", StageRecord.due_date < today,
+                  OrderRecord.status.in_(OPEN_STATES)]
+    if filters.get("owner"):
+        conditions.append(StageRecord.owner == filters["owner"])
+    if filters.get("stage"):
+        conditions.append(StageRecord.name == filters["stage"])
+    query = (select(StageRecord, OrderRecord).join(OrderRecord, StageRecord.order_id == OrderRecord.id)
+             .where(*conditions).order_by(StageRecord.due_date, OrderRecord.order_number).limit(1000))
+    return [(stage, order) for stage, order in session.execute(query).all()]

@@ -7,83 +7,18 @@ retry can make under a new id.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
-
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from datetime import datetime, timezone
 
 from salesloop.messaging.catalog import Subscriptions
 from salesloop.messaging.worker import Sweep
 
 from service_desk.commands import care, interactions, surveys, tickets
 from service_desk.config import load_config
+from service_desk.readers import CustomerClassified, CustomerUpserted, OrderDelivered
 
 ORDER_DELIVERED = "orders.order.delivered"
 CUSTOMER_UPSERTED = "leads.customer.upserted"
 CUSTOMER_CLASSIFIED = "kpi.customer.classified"
-
-
-class Tolerant(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-
-def _maybe(field_type=fields.String, **kwargs):
-    """Optional and nullable; a field the producer left out stays out (it must not blank ours)."""
-    return field_type(allow_none=True, **kwargs)
-
-
-class Moment(fields.Field):
-    """An RFC 3339 time, or a plain date (read as its UTC midnight)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str):
-            raise ValidationError("Not a valid date or time.")
-        try:
-            if len(value) == 10:
-                return datetime.combine(date.fromisoformat(value), time.min, tzinfo=timezone.utc)
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValidationError("Not a valid date or time.") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-class Contact(Tolerant):
-    name = _maybe()
-    phone = _maybe()
-    email = _maybe()
-
-
-class OrderDelivered(Tolerant):
-    order_id = fields.String(required=True)
-    customer_id = fields.String(required=True)
-    customer_name = _maybe()
-    customer_contact = _maybe(fields.Nested, nested=Contact)
-    rep_id = _maybe()
-    team = _maybe()
-    region = _maybe()
-    delivered_at = _maybe(Moment)
-
-
-class CustomerUpserted(Tolerant):
-    customer_id = fields.String(required=True)
-    name = _maybe()
-    company = _maybe()
-    category = _maybe()
-    abc_class = _maybe(validate=validate.OneOf(["A", "B", "C"]))
-    industry = _maybe()
-    region = _maybe()
-    team = _maybe()
-    owner_rep_id = _maybe()
-    contact = _maybe(fields.Nested, nested=Contact)
-    birthday = _maybe(fields.Date)
-    updated_at = _maybe(Moment)
-
-
-class CustomerClassified(Tolerant):
-    customer_id = fields.String(required=True)
-    abc_class = fields.String(required=True, validate=validate.OneOf(["A", "B", "C"]))
-    previous_class = _maybe()
-    as_of = _maybe(Moment)
 
 
 def subscriptions(runtime) -> Subscriptions:

@@ -167,6 +167,7 @@ class Contract:
     ) -> ContractSigned:
         """Record the customer's signature; ``fx_rate`` is the rate to the company currency now."""
         if self.status is ContractStatus.SIGNED:
+            assert self.signed_at is not None  # a signed contract records when it was signed
             raise AlreadySigned(f"contract {self.id} was already signed at {self.signed_at.isoformat()}")
         self._require_status(ContractStatus.APPROVED, "signed")
         signatory = require_text(signatory_name, "signatory_name")
@@ -179,6 +180,8 @@ class Contract:
     def _signed_facts(
         self, company_currency: str, fx_rate: Decimal, gross: Decimal, net: Decimal
     ) -> ContractSigned:
+        # Called right after the signature is recorded, on a contract an approver passed.
+        assert self.reviewed_by is not None and self.signed_at is not None and self.signatory_name is not None
         return ContractSigned(
             contract_id=self.id,
             deal_id=self.deal_id,

@@ -29,7 +29,7 @@ class RuleViolation(DomainError):
         self.field = field
 
     @property
-    def problem_extra(self) -> dict:
+    def problem_extra(self) -> dict[str, dict[str, list[str]]]:
         """Field-level messages, shaped like a 422 for invalid input fields."""
         return {"errors": {self.field: [self.message]}} if self.field else {}
 

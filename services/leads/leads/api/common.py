@@ -11,7 +11,7 @@ from salesloop.web.auth import Principal, current_principal
 from salesloop.web.errors import Problem
 
 from leads.models import Customer, Lead
-from leads.queries import customer_visible, lead_visible
+from leads.repository import customer_visible, lead_visible
 
 WRITERS = ("rep", "supervisor", "manager", "director", "admin", "ops", "cs_agent")
 # A storefront may hand over a lead or a customer it met; working them is for people.

@@ -8,10 +8,10 @@ from sqlalchemy import or_, select
 from salesloop.web.app import audit_read, uow
 from salesloop.web.auth import current_principal, ensure_within_scope, require_roles
 
-from leads import presenters
+from leads import schemas
 from leads.commands import customers
 from leads.models import Customer
-from leads.queries import contacts_by_customer, contacts_of, customer_visibility
+from leads.repository import contacts_by_customer, contacts_of, customer_visibility
 from leads.api.common import CAPTURERS, WRITERS, order_by, page_of, visible_customer
 from leads.schemas import (CustomerContactIn, CustomerContactOut, CustomerIn, CustomerListArgs, CustomerOut,
                            CustomerPage, CustomerPatch)
@@ -32,9 +32,9 @@ def history(customer: Customer) -> dict:
 
 def present(customer: Customer) -> dict:
     principal = current_principal()
-    if presenters.shows_personal_data(principal, [customer.owner_rep_id]):
+    if schemas.shows_personal_data(principal, [customer.owner_rep_id]):
         audit_read(f"/customers/{customer.id}", {"customer_ids": [customer.id]})
-    return presenters.customer_view(customer, principal, contacts_of(uow().session, customer.id), history(customer))
+    return schemas.customer_view(customer, principal, contacts_of(uow().session, customer.id), history(customer))
 
 
 def filed_within_scope(principal, data: dict) -> dict:
@@ -72,8 +72,8 @@ def blueprint() -> Blueprint:
             query = query.order_by(*order_by(args["sort"], SORTS, Customer.id))
             result = page_of(session, query, args, lambda customer: customer)
             contacts = contacts_by_customer(session, [customer.id for customer in result["items"]])
-            result["items"] = [presenters.customer_view(c, principal, contacts.get(c.id, [])) for c in result["items"]]
-            if presenters.shows_personal_data(principal, [c["owner_rep_id"] for c in result["items"]]):
+            result["items"] = [schemas.customer_view(c, principal, contacts.get(c.id, [])) for c in result["items"]]
+            if schemas.shows_personal_data(principal, [c["owner_rep_id"] for c in result["items"]]):
                 audit_read("/customers", {"customer_ids": [c["id"] for c in result["items"]][:200]})
             return result
 
@@ -118,6 +118,6 @@ def blueprint() -> Blueprint:
             customer = visible_customer(customer_id)
             contact = customers.add_contact(unit, customer, data)
             unit.commit()
-            return presenters.customer_contact_view(contact, current_principal(), customer.owner_rep_id)
+            return schemas.customer_contact_view(contact, current_principal(), customer.owner_rep_id)
 
     return blp

@@ -12,11 +12,11 @@ from sqlalchemy import case, or_, select
 from salesloop.web.app import audit_read, rate_limited, uow
 from salesloop.web.auth import current_principal, public, require_roles
 
-from leads import presenters
+from leads import schemas
 from leads.commands import assignment, capture, conversion, followup, merging
 from leads.commands.retrying import committed
 from leads.models import Activity, Lead, LeadHistory, LeadMerge
-from leads.queries import lead_visibility, reps_in_scope
+from leads.repository import lead_visibility, reps_in_scope
 from leads.api.common import (CAPTURERS, SUPERVISORS, WRITERS, day_bounds, now, order_by, page_of,
                                     team_scoped, visible_lead)
 from leads.schemas import (ActivityIn, ActivityOut, AssignIn, ConversionOut, ConvertIn, DisqualifyIn,
@@ -33,7 +33,7 @@ SORTS = {"captured_at": Lead.captured_at, "received_at": Lead.received_at, "scor
 
 def present(lead: Lead) -> dict:
     principal = current_principal()
-    return presenters.lead_view(lead, principal, now(), reps_known=_reps_known(principal, lead.assignment))
+    return schemas.lead_view(lead, principal, now(), reps_known=_reps_known(principal, lead.assignment))
 
 
 def _reps_known(principal, explanation: dict | None) -> set[str] | None:
@@ -45,7 +45,7 @@ def _reps_known(principal, explanation: dict | None) -> set[str] | None:
 
 
 def present_audited(lead: Lead) -> dict:
-    if presenters.shows_personal_data(current_principal(), [lead.owner_rep_id]):
+    if schemas.shows_personal_data(current_principal(), [lead.owner_rep_id]):
         audit_read(f"/leads/{lead.id}", {"lead_ids": [lead.id]})
     return present(lead)
 
@@ -83,7 +83,7 @@ def lead_query(args: dict, *, pool_only: bool = False):
 def list_page(args: dict, *, pool_only: bool = False) -> dict:
     result = page_of(uow().session, lead_query(args, pool_only=pool_only), args, present)
     owners = [item["owner_rep_id"] for item in result["items"]]
-    if presenters.shows_personal_data(current_principal(), owners):
+    if schemas.shows_personal_data(current_principal(), owners):
         audit_read("/leads", {"lead_ids": [item["id"] for item in result["items"]][:200]})
     return result
 
@@ -289,7 +289,7 @@ def _merge_routes(blp: Blueprint) -> None:
             row = merging.merge_leads(unit, locked[lead_id], locked[data["duplicate_id"]],
                                       by=current_principal().user)
             unit.commit()
-            return presenters.merge_view(row)
+            return schemas.merge_view(row)
 
     @blp.route("/<lead_id>/merges")
     class Merges(MethodView):
@@ -299,7 +299,7 @@ def _merge_routes(blp: Blueprint) -> None:
             visible_lead(lead_id)
             rows = uow().session.execute(select(LeadMerge).where(LeadMerge.primary_id == lead_id)
                                          .order_by(LeadMerge.merged_at)).scalars()
-            return [presenters.merge_view(row) for row in rows]
+            return [schemas.merge_view(row) for row in rows]
 
     @blp.route("/<lead_id>/unmerge")
     class Unmerge(MethodView):
@@ -312,7 +312,7 @@ def _merge_routes(blp: Blueprint) -> None:
             primary = visible_lead(lead_id, lock=True)
             row = merging.unmerge_leads(unit, primary, data["merge_id"], by=current_principal().user)
             unit.commit()
-            return presenters.merge_view(row)
+            return schemas.merge_view(row)
 
 
 def _with_merged(lead: Lead) -> list[str]:
@@ -330,9 +330,9 @@ def export_csv(args: dict) -> Response:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         buffer.write("\ufeff")  # so spreadsheet programs read the Chinese text as UTF-8
-        writer.writerow(presenters.EXPORT_COLUMNS)
+        writer.writerow(schemas.EXPORT_COLUMNS)
         for lead in session.execute(query.execution_options(yield_per=500)).scalars():
-            writer.writerow(presenters.export_row(presenters.lead_view(lead, principal, moment)))
+            writer.writerow(schemas.export_row(schemas.lead_view(lead, principal, moment)))
             if buffer.tell() > 64 * 1024:
                 yield buffer.getvalue()
                 buffer.seek(0)

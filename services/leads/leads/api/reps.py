@@ -9,10 +9,10 @@ from salesloop.web.app import uow
 from salesloop.web.auth import Principal, current_principal, require_roles
 from salesloop.web.errors import Problem
 
-from leads import presenters
+from leads import schemas
 from leads.commands import reps
 from leads.models import Rep
-from leads.queries import rep_loads
+from leads.repository import rep_loads
 from leads.api.common import SUPERVISORS, not_found, page_of, team_scoped
 from leads.schemas import RepIn, RepListArgs, RepOut, RepPage, RepPatch
 
@@ -20,7 +20,7 @@ REP_ADMINS = (*SUPERVISORS, "ops")
 
 
 def present(rep: Rep) -> dict:
-    return presenters.rep_view(rep, rep_loads(uow().session, [rep.id]).get(rep.id, 0))
+    return schemas.rep_view(rep, rep_loads(uow().session, [rep.id]).get(rep.id, 0))
 
 
 def _check_team(principal: Principal, team: str | None) -> None:
@@ -58,7 +58,7 @@ def blueprint() -> Blueprint:
                     query = query.where(getattr(Rep, name) == args[name])
             result = page_of(session, query.order_by(Rep.team, Rep.id), args, lambda rep: rep)
             loads = rep_loads(session, [rep.id for rep in result["items"]])
-            result["items"] = [presenters.rep_view(rep, loads.get(rep.id, 0)) for rep in result["items"]]
+            result["items"] = [schemas.rep_view(rep, loads.get(rep.id, 0)) for rep in result["items"]]
             return result
 
         @require_roles(*REP_ADMINS)

@@ -7,7 +7,7 @@ from salesloop.web.blueprint import Blueprint
 from salesloop.web.app import uow
 from salesloop.web.auth import current_principal, require_roles
 
-from leads import rules
+from leads import repository
 from leads.commands.rulesets import activate_rules
 from leads.api.common import not_found
 from leads.schemas import RULE_KINDS, RulesIn, RulesOut
@@ -19,9 +19,9 @@ RULE_READERS = ("supervisor", *RULE_ADMINS, "ops")
 
 def view(kind: str) -> dict:
     session = uow().session
-    active = rules.load_rules(session)
-    row = rules.latest(session, kind)
-    return {"kind": kind, "version": active.version_of(kind), "config": rules.config_of(kind, active),
+    active = repository.load_rules(session)
+    row = repository.latest(session, kind)
+    return {"kind": kind, "version": active.version_of(kind), "config": repository.config_of(kind, active),
             "default": row is None, "activated_at": row.activated_at if row else None}
 
 

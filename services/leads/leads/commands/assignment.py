@@ -6,7 +6,7 @@ from functools import cache
 
 from sqlalchemy import case, select
 
-from leads import payloads
+from leads import events
 from leads.commands.common import jsonable, remember, utcnow
 from leads.commands.facts import facts_of
 from leads.domain import assignment as assigning
@@ -14,8 +14,8 @@ from leads.domain.errors import InvalidField, RuleViolation
 from leads.domain.lifecycle import LeadStatus, transition
 from leads.events import Explanation
 from leads.models import Lead, Rep
-from leads.queries import customer_class, rep_loads
-from leads.rules import ActiveRules, load_rules
+from leads.repository import customer_class, rep_loads
+from leads.repository import ActiveRules, load_rules
 
 
 class RepRoster:
@@ -67,12 +67,12 @@ def auto_assign(uow, lead: Lead, rules: ActiveRules, now: datetime, roster: RepR
     if choice is None:
         reports = assigning.evaluate_candidates(facts, roster.candidates(), rules.assignment)
         pooled = {"rule_version": rules.assignment.version, "tie_break": "none", "tied_rep_ids": [],
-                  "candidates": jsonable([payloads.candidate(r) for r in reports]), "pooled": True}
+                  "candidates": jsonable([events.candidate(r) for r in reports]), "pooled": True}
         if lead.assignment != pooled:  # the pool sweep retries often; write only what changed
             lead.assignment = pooled
         return False
     previous = lead.owner_rep_id
-    give_lead(uow, lead, roster.reps[choice.rep_id], payloads.explanation(choice), rules, now,
+    give_lead(uow, lead, roster.reps[choice.rep_id], events.explanation(choice), rules, now,
               manual=False, by=None, note=None)
     roster.give(choice.rep_id, previous, now)
     return True
@@ -94,7 +94,7 @@ def give_lead(uow, lead: Lead, rep: Rep, explanation: dict, rules: ActiveRules, 
     rep.last_assigned_at = now
     remember(uow, lead.id, "assigned", by, now, {"rep_id": rep.id, "previous_rep_id": previous, "manual": manual,
                                                  "note": note})
-    uow.publish("leads.lead.assigned", {**payloads.assigned(lead, manual=manual, previous_rep_id=previous, by=by,
+    uow.publish("leads.lead.assigned", {**events.assigned(lead, manual=manual, previous_rep_id=previous, by=by,
                                                            note=note), "explanation": explanation},
                 subject=lead.id)
 
@@ -119,7 +119,7 @@ def assign_manually(uow, lead: Lead, rep_id: str, *, by: str, by_team: str | Non
         raise RuleViolation(f"rep {rep_id} is at capacity ({roster.loads[rep.id]}/{rep.capacity}); "
                             "set over_capacity to assign anyway")
     explanation = {"rule_version": "manual", "tie_break": "manual", "tied_rep_ids": [rep.id],
-                   "candidates": [payloads.candidate(report)]}
+                   "candidates": [events.candidate(report)]}
     previous = lead.owner_rep_id
     give_lead(uow, lead, rep, explanation, load_rules(uow.session), now, manual=True, by=by, note=note)
     roster.give(rep.id, previous, now)

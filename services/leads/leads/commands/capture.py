@@ -5,7 +5,7 @@ from datetime import datetime
 
 from salesloop.fx import UnknownRate, rate_for
 
-from leads import payloads
+from leads import events
 from leads.commands.assignment import RepRoster, auto_assign
 from leads.commands.common import StagedWrites, new_id, remember, utcnow
 from leads.commands.facts import facts_of
@@ -14,8 +14,8 @@ from leads.domain.errors import Conflict, DuplicateFound, InvalidField
 from leads.domain.grading import BudgetRule, Grading, grade, override_grade
 from leads.domain.normalization import normalize_company_name
 from leads.models import Lead
-from leads.queries import customer_class, duplicate_matches
-from leads.rules import ActiveRules, load_rules
+from leads.repository import customer_class, duplicate_matches
+from leads.repository import ActiveRules, load_rules
 
 
 def capture_lead(uow, data: dict, *, captured_by: str | None, rules: ActiveRules | None = None,
@@ -33,7 +33,7 @@ def capture_lead(uow, data: dict, *, captured_by: str | None, rules: ActiveRules
     # commit), so the locks cover only the assignment. An import batch holds its roster's locks
     # already and goes on past a row refused halfway: it writes nothing of a row until it is whole.
     staged = StagedWrites(uow)
-    staged.publish("leads.lead.captured", payloads.captured(lead), subject=lead.id)
+    staged.publish("leads.lead.captured", events.captured(lead), subject=lead.id)
     remember(staged, lead.id, "captured", captured_by, now, {"source": lead.source, "duplicate_of": lead.duplicate_of})
     grade_lead(staged, lead, rules, now)
     if roster is None:
@@ -103,7 +103,7 @@ def grade_lead(uow, lead: Lead, rules: ActiveRules, now: datetime, *, force_even
     lead.updated_at = now
     remember(uow, lead.id, "graded", (lead.grade_override or {}).get("by"), now,
              {"grade": lead.grade, "score": lead.score, "ruleset_version": lead.ruleset_version})
-    uow.publish("leads.lead.graded", payloads.graded(lead, now), subject=lead.id)
+    uow.publish("leads.lead.graded", events.graded(lead, now), subject=lead.id)
     return True
 
 
@@ -144,7 +144,7 @@ def update_lead(uow, lead: Lead, changes: dict, *, by: str, now: datetime | None
     lead.updated_at = now
     ordered = sorted(changed)
     remember(uow, lead.id, "updated", by, now, {"changed": ordered})
-    uow.publish("leads.lead.updated", payloads.updated(lead, ordered), subject=lead.id)
+    uow.publish("leads.lead.updated", events.updated(lead, ordered), subject=lead.id)
     if changed & GRADING_INPUTS:
         grade_lead(uow, lead, load_rules(uow.session), now)
     return ordered

@@ -5,14 +5,14 @@ from datetime import datetime
 
 from salesloop.fx import rate_for
 
-from leads import payloads
+from leads import events
 from leads.commands.capture import keys_of
 from leads.commands.common import new_id, remember, utcnow
 from leads.commands.customers import add_contact_row, publish_upserted
 from leads.domain.errors import InvalidField
 from leads.domain.lifecycle import LeadStatus, transition
 from leads.models import Customer, Lead
-from leads.queries import contacts_of, duplicate_matches
+from leads.repository import contacts_of, duplicate_matches
 
 
 def convert_lead(uow, lead: Lead, data: dict, *, by: str, now: datetime | None = None) -> tuple[Customer, bool]:
@@ -30,7 +30,7 @@ def convert_lead(uow, lead: Lead, data: dict, *, by: str, now: datetime | None =
     lead.expected_amount, lead.expected_currency = amount, currency
     remember(uow, lead.id, "converted", by, now, {"customer_id": customer.id, "customer_created": created})
     publish_upserted(uow, customer, created=created)
-    uow.publish("leads.lead.converted", payloads.converted(lead, customer, fx_rate=fx_rate, created=created,
+    uow.publish("leads.lead.converted", events.converted(lead, customer, fx_rate=fx_rate, created=created,
                                                            expected_close_date=data.get("expected_close_date")),
                 subject=lead.id)
     return customer, created

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from leads import payloads
+from leads import events
 from leads.commands.common import new_id, utcnow
 from leads.domain import customers as rules
 from leads.domain.duplicates import DedupeKeys
@@ -15,14 +15,14 @@ from leads.domain.errors import DuplicateFound
 from leads.domain.money import Money
 from leads.domain.normalization import normalize_company_name
 from leads.models import Customer, CustomerContact, CustomerDeal
-from leads.queries import contacts_of, duplicate_matches, primary_contact
+from leads.repository import contacts_of, duplicate_matches, primary_contact
 
 log = logging.getLogger(__name__)
 
 
 def publish_upserted(uow, customer: Customer, *, created: bool) -> None:
     contact = primary_contact(uow.session, customer.id)
-    uow.publish("leads.customer.upserted", payloads.customer_upserted(customer, contact, created=created),
+    uow.publish("leads.customer.upserted", events.customer_upserted(customer, contact, created=created),
                 subject=customer.id)
 
 

@@ -5,14 +5,14 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
-from leads import payloads
+from leads import events
 from leads.commands.common import new_id, remember, utcnow
 from leads.domain import lifecycle
 from leads.domain.lifecycle import ContactState, LeadStatus, transition
 from leads.domain.overdue import FollowupState, newly_overdue
 from leads.models import Activity, Lead
-from leads.queries import LOADED_STATUSES, customer_class
-from leads.rules import load_rules
+from leads.repository import LOADED_STATUSES, customer_class
+from leads.repository import load_rules
 
 
 def log_contact(uow, lead: Lead, data: dict, *, by: str, now: datetime | None = None) -> Activity:
@@ -38,7 +38,7 @@ def log_contact(uow, lead: Lead, data: dict, *, by: str, now: datetime | None = 
                    occurred_at=activity.occurred_at, first_contact=logged.was_first_contact, created_at=now)
     uow.add(row)
     remember(uow, lead.id, "activity", by, now, {"activity_id": row.id, "kind": row.kind, "outcome": row.outcome})
-    uow.publish("leads.activity.logged", payloads.activity_logged(row, lead), subject=lead.id)
+    uow.publish("leads.activity.logged", events.activity_logged(row, lead), subject=lead.id)
     return row
 
 
@@ -47,7 +47,7 @@ def qualify(uow, lead: Lead, *, by: str, note: str | None = None, now: datetime 
     lead.status = transition(lead.status, LeadStatus.QUALIFIED).value
     lead.qualified_at = lead.updated_at = now
     remember(uow, lead.id, "qualified", by, now, {"note": note} if note else None)
-    uow.publish("leads.lead.qualified", payloads.qualified(lead), subject=lead.id)
+    uow.publish("leads.lead.qualified", events.qualified(lead), subject=lead.id)
     return lead
 
 
@@ -56,7 +56,7 @@ def disqualify(uow, lead: Lead, reason: str, *, by: str, now: datetime | None = 
     lead.status = transition(lead.status, LeadStatus.DISQUALIFIED, reason=reason).value
     lead.disqualified_reason, lead.disqualified_at, lead.updated_at = reason.strip(), now, now
     remember(uow, lead.id, "disqualified", by, now, {"reason": lead.disqualified_reason})
-    uow.publish("leads.lead.disqualified", payloads.disqualified(lead), subject=lead.id)
+    uow.publish("leads.lead.disqualified", events.disqualified(lead), subject=lead.id)
     return lead
 
 
@@ -77,6 +77,6 @@ def flag_overdue(uow, now: datetime, limit: int = 500) -> int:
         lead.overdue_flagged_for = found.due_at
         remember(uow, lead.id, "followup_overdue", None, now, {"due_at": found.due_at.isoformat()})
         uow.publish("leads.lead.followup_overdue",
-                    payloads.followup_overdue(lead, found.due_at, now, found.awaiting_first_contact),
+                    events.followup_overdue(lead, found.due_at, now, found.awaiting_first_contact),
                     subject=lead.id)
     return len(overdue)

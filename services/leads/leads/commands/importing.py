@@ -27,7 +27,7 @@ from leads.commands.capture import capture_lead
 from leads.commands.common import new_id, utcnow
 from leads.domain.errors import DomainError, DuplicateFound, InvalidField
 from leads.models import LeadImport, LeadImportRow
-from leads.rules import load_rules
+from leads.repository import load_rules
 from leads.schemas import LeadIn
 
 log = logging.getLogger(__name__)

@@ -12,13 +12,13 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from leads import payloads
+from leads import events
 from leads.commands.capture import grade_lead
 from leads.commands.common import jsonable, new_id, remember, utcnow
 from leads.domain import merge as merging
 from leads.domain.errors import Conflict, NotFound, RuleViolation
 from leads.models import Lead, LeadMerge
-from leads.rules import load_rules
+from leads.repository import load_rules
 
 MERGED_FIELDS = ("company", "company_key", "person_name", "industry", "region", "company_size", "contact_name",
                  "contact_title", "phone", "email", "needs", "product_lines", "budget_amount", "budget_currency",
@@ -58,7 +58,7 @@ def merge_leads(uow, primary: Lead, duplicate: Lead, *, by: str, now: datetime |
     for lead in (primary, duplicate):
         remember(uow, lead.id, "merged", by, now, {"merge_id": row.id, "primary_id": primary.id,
                                                    "duplicate_id": duplicate.id})
-    uow.publish("leads.lead.merged", payloads.merge(row, primary, now, by), subject=primary.id)
+    uow.publish("leads.lead.merged", events.merge(row, primary, now, by), subject=primary.id)
     grade_lead(uow, primary, load_rules(uow.session), now)
     return row
 
@@ -84,6 +84,6 @@ def unmerge_leads(uow, primary: Lead, merge_id: str, *, by: str, now: datetime |
     row.undone_at, row.undone_by = now, by
     for lead in (primary, duplicate):
         remember(uow, lead.id, "unmerged", by, now, {"merge_id": row.id})
-    uow.publish("leads.lead.unmerged", payloads.merge(row, primary, now, by), subject=primary.id)
+    uow.publish("leads.lead.unmerged", events.merge(row, primary, now, by), subject=primary.id)
     grade_lead(uow, primary, load_rules(uow.session), now)
     return row

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from leads.commands.common import utcnow
 from leads.models import RuleSetVersion
-from leads.rules import store
+from leads.repository import store
 
 
 def activate_rules(uow, kind: str, version: str, config: dict, *, by: str,

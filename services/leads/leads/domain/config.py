@@ -52,7 +52,7 @@ def read_text(value: object, path: str) -> str:
     return value.strip()
 
 
-def read_list(value: object, path: str) -> list:
+def read_list(value: object, path: str) -> list[object]:
     if not isinstance(value, (list, tuple)):
         raise InvalidField(path, "must be a list")
     return list(value)

@@ -1,5 +1,6 @@
 """What the rules know about a lead: its source and the facts grading and assignment read."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,7 +27,7 @@ def skill_code(value: str) -> str:
     return value.strip().casefold()
 
 
-def skill_codes(values) -> frozenset[str]:
+def skill_codes(values: Iterable[str | None]) -> frozenset[str]:
     return frozenset(skill_code(value) for value in values if value and value.strip())
 
 
@@ -50,7 +51,7 @@ class LeadFacts:
     company_size: int | None = None
     needs: str = ""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.lead_id:
             raise InvalidField("lead_id", "is required")
         try:

@@ -9,9 +9,13 @@ first contact, so its status returns to assigned).
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import TypeVar
 
 from .errors import IllegalTransition, InvalidField, RuleViolation
 from .times import optional_aware, require_aware
+
+
+E = TypeVar("E", bound=Enum)
 
 
 class LeadStatus(str, Enum):
@@ -116,7 +120,7 @@ class Activity:
     summary: str = ""
     next_step_due_at: datetime | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name in ("activity_id", "lead_id", "by"):
             if not getattr(self, name):
                 raise InvalidField(name, "is required")
@@ -135,7 +139,7 @@ class ContactState:
     status: LeadStatus
     first_contact_at: datetime | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "status", parse_status(self.status))
         optional_aware(self.first_contact_at, "first_contact_at")
 
@@ -169,7 +173,7 @@ def log_activity(state: ContactState, activity: Activity, now: datetime) -> Acti
         raise RuleViolation("assign the lead before logging contact with it")
     if state.status.is_final:
         raise RuleViolation(f"the lead is {state.status.value}; log contact on its deal or customer")
-    status = state.status
+    status: LeadStatus = state.status
     if status is LeadStatus.ASSIGNED:
         status = transition(status, LeadStatus.CONTACTED)
     first = state.first_contact_at
@@ -183,7 +187,7 @@ def log_activity(state: ContactState, activity: Activity, now: datetime) -> Acti
     )
 
 
-def _enum(enum_class, value, field: str):
+def _enum(enum_class: type[E], value: object, field: str) -> E:
     try:
         return enum_class(value)
     except ValueError:

@@ -10,7 +10,7 @@ Records are plain dicts or dataclass instances (both of the same kind).
 
 import copy
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,8 +51,8 @@ def merge(
     primary: Record,
     duplicate: Record,
     *,
-    union_fields=DEFAULT_UNION_FIELDS,
-    identity_fields=DEFAULT_IDENTITY_FIELDS,
+    union_fields: Collection[str] = DEFAULT_UNION_FIELDS,
+    identity_fields: Collection[str] = DEFAULT_IDENTITY_FIELDS,
 ) -> MergeResult:
     """The primary enriched by the duplicate, plus what is needed to undo it.
 
@@ -113,7 +113,7 @@ def _require_same_kind(primary: Record, duplicate: Record) -> None:
     )
 
 
-def _require_two_records(primary: Record, duplicate: Record, identity_fields) -> None:
+def _require_two_records(primary: Record, duplicate: Record, identity_fields: Collection[str]) -> None:
     if primary is duplicate:
         raise RuleViolation("a record cannot be merged into itself")
     for name in identity_fields:
@@ -140,7 +140,7 @@ def _get(record: Record, name: str) -> Any:
     return getattr(record, name, None)
 
 
-def _with(record: Record, updates: dict) -> Record:
+def _with(record: Record, updates: dict[str, Any]) -> Record:
     if not updates:
         return record
     if isinstance(record, Mapping):

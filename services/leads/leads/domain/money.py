@@ -42,7 +42,7 @@ class Money:
     amount: Decimal
     currency: str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "amount", parse_decimal(self.amount, "amount"))
         require_currency(self.currency, "currency")
 

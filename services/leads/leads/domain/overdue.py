@@ -26,7 +26,7 @@ class FollowupState:
     first_contact_at: datetime | None = None
     overdue_flagged_for: datetime | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "status", parse_status(self.status))
         optional_aware(self.followup_due_at, "followup_due_at")
         optional_aware(self.first_contact_at, "first_contact_at")
@@ -65,6 +65,8 @@ def newly_overdue(leads: Iterable[FollowupState], now: datetime) -> list[Overdue
             awaiting_first_contact=state.first_contact_at is None,
         )
         for state in leads
-        if is_overdue(state, now) and state.overdue_flagged_for != state.followup_due_at
+        if is_overdue(state, now)
+        and state.followup_due_at is not None  # implied by is_overdue; said again to narrow the type
+        and state.overdue_flagged_for != state.followup_due_at
     ]
     return sorted(found, key=lambda lead: (lead.due_at, lead.lead_id))

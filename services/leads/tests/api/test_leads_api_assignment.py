@@ -162,3 +162,12 @@ def test_a_bad_rep_is_a_422_naming_each_field_and_nothing_is_written(leads):
     assert set(response.json["errors"]) == {"id", "name", "capacity", "skills", "level"}
     assert response.json["errors"]["skills"] == {"regions": ["Not a valid list."]}
     assert leads.count("reps") == 0
+
+
+def test_a_blank_code_in_a_rep_s_skills_is_a_422_not_a_null_in_the_list(leads):
+    response = leads.post("/reps", role="admin", json={"id": "rep-9", "name": "Blank", "capacity": 3,
+                                                       "skills": {"product_lines": [""], "regions": ["  "]}})
+    assert response.status_code == 422
+    assert response.json["errors"]["skills"] == {"product_lines": {"0": ["A code cannot be blank."]},
+                                                 "regions": {"0": ["A code cannot be blank."]}}
+    assert leads.count("reps") == 0

@@ -3,7 +3,7 @@ anywhere (this process or another one sharing the database) applies to the next 
 from datetime import datetime, timedelta, timezone
 
 from leads.models import RuleSetVersion
-from leads.rules import load_rules
+from leads.repository import load_rules
 
 SOURCE_ONLY = {"thresholds": {"high": 20, "medium": 10}, "rules": [
     {"id": "source", "kind": "source", "weights": {"referral": 10, "web_form": 25}}]}

@@ -10,7 +10,7 @@ from orders import commands
 from orders import schemas as s
 from orders.api.common import APPROVERS, SALES, config, run
 from orders.commands.common import load_order
-from orders.presenters import change_view
+from orders.schemas import change_view
 from orders.repository import OrderRepository
 
 

@@ -6,7 +6,7 @@ from salesloop.web.app import audit_read, uow
 from salesloop.web.auth import current_principal
 
 from orders.config import OrdersConfig, orders_config
-from orders.presenters import order_detail, shows_personal_data
+from orders.schemas import order_detail, shows_personal_data
 from orders.repository import utcnow
 
 SALES = ("rep", "cs_agent", "supervisor", "manager", "director", "ops")

@@ -9,11 +9,11 @@ from salesloop.web.blueprint import Blueprint
 from salesloop.web.fields import offset_of, page_of
 from sqlalchemy.exc import IntegrityError
 
-from orders import commands, queries
+from orders import commands, repository
 from orders import schemas as s
 from orders.api.common import SALES, config, detail
 from orders.commands.common import load_order
-from orders.presenters import history_entry, order_summary, version_view
+from orders.schemas import history_entry, order_summary, version_view
 from orders.repository import OrderNotFound, OrderRepository
 
 
@@ -27,7 +27,7 @@ def orders_blueprint() -> Blueprint:
         @blp.response(200, s.OrderSummaryPage)
         def get(self, filters):
             """Orders the caller sees, filtered (e.g. ?contract_id=…, ?storefront_order_id=…) and sorted."""
-            rows, total = queries.list_orders(uow().session, current_principal(), filters,
+            rows, total = repository.list_orders(uow().session, current_principal(), filters,
                                               offset_of(filters), filters["page_size"])
             return page_of([order_summary(row) for row in rows], filters, total)
 

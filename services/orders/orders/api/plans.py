@@ -6,11 +6,11 @@ from salesloop.web.app import uow
 from salesloop.web.auth import current_principal, require_roles
 from salesloop.web.blueprint import Blueprint
 
-from orders import commands, queries
+from orders import commands, repository
 from orders import schemas as s
 from orders.api.common import OPERATIONS, config, run
 from orders.commands.common import load_order
-from orders.presenters import overdue_stage_view, plan_view
+from orders.schemas import overdue_stage_view, plan_view
 from orders.repository import utcnow
 
 
@@ -55,7 +55,7 @@ def plan_blueprint() -> Blueprint:
         def get(self, filters):
             """Unfinished stages past their due date, on the open orders the caller sees."""
             now = utcnow()
-            rows = queries.overdue_stages(uow().session, current_principal(), config(), now, filters)
+            rows = repository.overdue_stages(uow().session, current_principal(), config(), now, filters)
             return [overdue_stage_view(stage, order, config(), now) for stage, order in rows]
 
     return blp

@@ -6,7 +6,7 @@ from datetime import datetime
 from salesloop.uow import UnitOfWork
 from salesloop.web.auth import Principal
 
-from orders.access import can_see_order
+from orders.repository import can_see_order
 from orders.config import OrdersConfig
 from orders.events import order_event_data
 from orders.models import OrderRecord

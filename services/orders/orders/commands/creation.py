@@ -14,7 +14,7 @@ from salesloop.web.auth import Principal, ensure_within_scope
 
 from orders.commands.common import publish_order_event
 from orders.config import OrdersConfig
-from orders.decimals import plain
+from orders.repository import plain
 from orders.domain.currency import currency_problem
 from orders.domain.errors import InvalidInput, NotAllowed
 from orders.domain.items import OrderItem

@@ -16,7 +16,7 @@ from salesloop.web.auth import Principal
 
 from orders.commands.common import load_order, publish_order_event
 from orders.config import OrdersConfig
-from orders.decimals import utc
+from orders.repository import utc
 from orders.domain.errors import IllegalTransition, InvalidInput
 from orders.domain.lifecycle import OrderState
 from orders.domain.order import Order

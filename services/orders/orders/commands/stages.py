@@ -20,9 +20,9 @@ from orders.domain.errors import IllegalTransition
 from orders.domain.lifecycle import CHANGEABLE_STATES, OrderState
 from orders.domain.plan import StageStatus
 from orders.models import OrderRecord, StageRecord
+from orders.repository import OPEN_STATES
 
 WORK_STATES = (OrderState.CONFIRMED, OrderState.IN_FULFILMENT)
-OPEN_STATES = tuple(str(state) for state in CHANGEABLE_STATES)
 
 
 def work_on_stage(uow: UnitOfWork, config: OrdersConfig, principal: Principal, order_id: str,

@@ -8,11 +8,11 @@ from salesloop.web.fields import PageOf, page_of
 from salesloop.web.app import uow
 from salesloop.web.auth import current_principal, require_roles
 
-from service_desk import queries
+from service_desk import repository
 from service_desk.commands import care
 from service_desk.commands.common import visible_row
 from service_desk.models import CareTaskRow, CustomerRow
-from service_desk.presenters import customer_view, customers_view
+from service_desk.schemas import customer_view, customers_view
 from service_desk.api.common import AGENTS, SUPERVISORS, committed, desk
 from service_desk.schemas import (
     CareTaskOut,
@@ -36,7 +36,7 @@ def tasks_blueprint() -> Blueprint:
         @blp.response(200, PageOf(CareTaskOut))
         def get(self, args):
             """The caller's care tasks (a supervisor's team's…), soonest first."""
-            rows, total = queries.care_tasks(
+            rows, total = repository.care_tasks(
                 uow(), current_principal(), args, args["page"], args["page_size"])
             return page_of(rows, args, total)
 
@@ -69,7 +69,7 @@ def customers_blueprint() -> Blueprint:
         @blp.response(200, PageOf(CustomerOut))
         def get(self, args):
             """Customers the caller may see; contact data masked without the right to see it."""
-            rows, total = queries.customers(
+            rows, total = repository.customers(
                 uow(), current_principal(), args, args["page"], args["page_size"])
             return page_of(customers_view(rows, current_principal(), "/customers"), args, total)
 

@@ -9,7 +9,7 @@ from salesloop.web.app import uow
 from salesloop.web.auth import current_principal
 
 from service_desk.config import DeskConfig
-from service_desk.presenters import TicketPresenter
+from service_desk.schemas import TicketPresenter
 
 # Who may do what (admin always passes require_roles).
 AGENTS = ("cs_agent", "supervisor", "manager", "director")

@@ -8,11 +8,11 @@ from salesloop.web.fields import PageOf, page_of
 from salesloop.web.app import uow
 from salesloop.web.auth import current_principal, require_roles
 
-from service_desk import queries
+from service_desk import repository
 from service_desk.commands import interactions
 from service_desk.commands.common import visible_row
 from service_desk.models import InteractionRow
-from service_desk.presenters import shown_interaction
+from service_desk.schemas import shown_interaction
 from service_desk.api.common import AGENTS, committed, desk
 from service_desk.schemas import InteractionIn, InteractionOut, InteractionQuery
 
@@ -28,7 +28,7 @@ def blueprint() -> Blueprint:
         def get(self, args):
             """Interactions the caller may see (an agent's own, a supervisor's team…)."""
             principal = current_principal()
-            rows, total = queries.interactions(uow(), principal, args, args["page"], args["page_size"])
+            rows, total = repository.interactions(uow(), principal, args, args["page"], args["page_size"])
             return page_of([shown_interaction(row, principal) for row in rows], args, total)
 
         @require_roles(*AGENTS)

@@ -10,7 +10,7 @@ from salesloop.web.fields import PageOf, page_of
 from salesloop.web.app import uow
 from salesloop.web.auth import current_principal, require_roles
 
-from service_desk import queries
+from service_desk import repository
 from service_desk.commands import qa
 from service_desk.commands.common import visible_row
 from service_desk.domain.qa import DEFAULT_REVIEW_FORM
@@ -97,7 +97,7 @@ def reviews_blueprint() -> Blueprint:
         @blp.response(200, PageOf(ReviewOut))
         def get(self, args):
             """Reviews the caller may see (an agent sees their own)."""
-            rows, total = queries.reviews(
+            rows, total = repository.reviews(
                 uow(), current_principal(), args, args["page"], args["page_size"])
             return page_of(rows, args, total)
 

@@ -9,7 +9,7 @@ from salesloop.web.app import rate_limited, uow
 from salesloop.web.auth import current_principal, public
 from salesloop.web.errors import Problem
 
-from service_desk import queries
+from service_desk import repository
 from service_desk.commands import surveys
 from service_desk.domain.errors import SurveyExpired
 from service_desk.domain.surveys import CSAT_RANGE, NPS_RANGE
@@ -30,7 +30,7 @@ def blueprint() -> Blueprint:
         @blp.response(200, PageOf(SurveyOut))
         def get(self, args):
             """Surveys of the caller's orders (a rep's own, a supervisor's team…), with their answers."""
-            rows, total = queries.surveys(
+            rows, total = repository.surveys(
                 uow(), current_principal(), args, args["page"], args["page_size"])
             return page_of(rows, args, total)
 

@@ -8,7 +8,7 @@ from salesloop.web.fields import PageOf, page_of
 from salesloop.web.app import uow
 from salesloop.web.auth import current_principal, require_roles
 
-from service_desk import queries
+from service_desk import repository
 from service_desk.commands import tickets
 from service_desk.commands.common import visible_row
 from service_desk.models import TicketRow
@@ -64,7 +64,7 @@ def blueprint() -> Blueprint:
         @blp.response(200, PageOf(TicketOut))
         def get(self, args):
             """Tickets the caller may see, filtered and sorted."""
-            rows, total = queries.tickets(
+            rows, total = repository.tickets(
                 uow(), current_principal(), args, args["page"], args["page_size"], now())
             return page_of(tickets_presenter().many(rows), args, total)
 

@@ -29,7 +29,7 @@ from service_desk.domain.tickets import (
     Verdict,
 )
 from service_desk.models import TicketEscalationRow, TicketRow
-from service_desk.queries import WITH_HISTORY
+from service_desk.repository import WITH_HISTORY
 from service_desk.repository import (
     add_ticket_note,
     current_policy_book,
