@@ -7,12 +7,18 @@ import os
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from salesloop.config import load_settings
 from salesloop.logs import configure_logging
 from salesloop.messaging.health import DEFAULT_STALE_AFTER, Heartbeat, serve_health
 from salesloop.service import Runtime, ServiceSpec, run_until_stopped
 from salesloop.telemetry import setup_tracing, shutdown_tracing
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from prometheus_client import CollectorRegistry
 
 
 def _parser(spec: ServiceSpec) -> argparse.ArgumentParser:
@@ -44,7 +50,7 @@ def _parser(spec: ServiceSpec) -> argparse.ArgumentParser:
     return parser
 
 
-def make_main(spec_factory: Callable[[], ServiceSpec], app_factory: Callable) -> Callable[[], int]:
+def make_main(spec_factory: Callable[[], ServiceSpec], app_factory: Callable[..., Flask]) -> Callable[[], int]:
     def main(argv: list[str] | None = None) -> int:
         spec = spec_factory()
         args = _parser(spec).parse_args(argv)
@@ -53,26 +59,26 @@ def make_main(spec_factory: Callable[[], ServiceSpec], app_factory: Callable) ->
     return main
 
 
-def _api(spec, app_factory, args):
+def _api(spec: ServiceSpec, app_factory: Callable[..., Flask], args: argparse.Namespace) -> None:
     from gunicorn.app.base import BaseApplication
 
     configure_logging(spec.name, "api")
 
-    class Server(BaseApplication):
-        def load_config(self):
+    class Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no types
+        def load_config(self) -> None:
             self.cfg.set("bind", f"{args.host}:{args.port}")
             self.cfg.set("workers", args.workers)
             self.cfg.set("accesslog", "-")
             self.cfg.set("graceful_timeout", 20)
             self.cfg.set("proc_name", f"salesloop-{spec.name}-api")
 
-        def load(self):
+        def load(self) -> Flask:
             return app_factory()
 
     Server().run()
 
 
-def _worker(spec, _app_factory, _args):
+def _worker(spec: ServiceSpec, _app_factory: Callable[..., Flask], _args: argparse.Namespace) -> None:
     from prometheus_client import CollectorRegistry
 
     from salesloop.messaging.worker import consumed_counter
@@ -84,15 +90,19 @@ def _worker(spec, _app_factory, _args):
     heartbeat = _serve_health(runtime, "worker", registry, port_variable="WORKER_METRICS_PORT")
     worker = runtime.worker(metrics=consumed_counter(registry), heartbeat=heartbeat)
 
-    def run(stop):
-        threading.Thread(target=lambda: (stop.wait(), setattr(worker, "should_stop", True)), daemon=True).start()
+    def run(stop: threading.Event) -> None:
+        def stop_worker() -> None:  # a def, not a lambda: mypy refuses setattr's None as a value
+            stop.wait()
+            worker.should_stop = True
+
+        threading.Thread(target=stop_worker, daemon=True).start()
         worker.run()
 
     run_until_stopped(run)
     shutdown_tracing()
 
 
-def _relay(spec, _app_factory, _args):
+def _relay(spec: ServiceSpec, _app_factory: Callable[..., Flask], _args: argparse.Namespace) -> None:
     configure_logging(spec.name, "relay")
     setup_tracing(spec.name)
     runtime = Runtime(spec)
@@ -101,7 +111,8 @@ def _relay(spec, _app_factory, _args):
     shutdown_tracing()
 
 
-def _serve_health(runtime: Runtime, process: str, registry, *, port_variable: str) -> Heartbeat:
+def _serve_health(runtime: Runtime, process: str, registry: CollectorRegistry | None, *,
+                  port_variable: str) -> Heartbeat:
     """/healthz, /readyz (and the worker's /metrics) on the process's health port, when one is set."""
     heartbeat = Heartbeat(stale_after=_number_env("PROCESS_STALE_SECONDS", DEFAULT_STALE_AFTER))
     port = os.environ.get(port_variable) or os.environ.get("HEALTH_PORT")
@@ -115,7 +126,7 @@ def _number_env(name: str, default: float) -> float:
     return float(raw) if raw else default
 
 
-def _migrate(spec, _app_factory, args):
+def _migrate(spec: ServiceSpec, _app_factory: Callable[..., Flask], args: argparse.Namespace) -> int | None:
     from salesloop.migrations import DatabaseUnavailable, prepare_database, upgrade
 
     settings = load_settings(spec.name)
@@ -125,11 +136,12 @@ def _migrate(spec, _app_factory, args):
     except DatabaseUnavailable as exc:
         print(f"{spec.name}: {exc}", file=sys.stderr)
         return 2
-    upgrade(spec.migrations, settings.database_url, args.revision)
+    upgrade(cast(Path, spec.migrations), settings.database_url, args.revision)  # ServiceSpec.assemble sets it
     print(f"{spec.name}: database at revision {args.revision}")
+    return None
 
 
-def _dlq(spec, _app_factory, args):
+def _dlq(spec: ServiceSpec, _app_factory: Callable[..., Flask], args: argparse.Namespace) -> int:
     from salesloop.messaging.deadletters import DeadLetterQueue, Selection
 
     queue = DeadLetterQueue(Runtime(spec).bus)
@@ -167,7 +179,7 @@ def _dlq(spec, _app_factory, args):
     return 0 if result.count and not result.kept else 1
 
 
-def _token(spec, _app_factory, args):
+def _token(spec: ServiceSpec, _app_factory: Callable[..., Flask], args: argparse.Namespace) -> None:
     from salesloop.web.auth import issue_token
 
     settings = load_settings(spec.name)
@@ -175,4 +187,5 @@ def _token(spec, _app_factory, args):
                       hours=args.hours, audience=args.audience))
 
 
-COMMANDS = {"api": _api, "worker": _worker, "relay": _relay, "migrate": _migrate, "dlq": _dlq, "token": _token}
+COMMANDS: dict[str, Callable[[ServiceSpec, Callable[..., Flask], argparse.Namespace], int | None]] = {
+    "api": _api, "worker": _worker, "relay": _relay, "migrate": _migrate, "dlq": _dlq, "token": _token}

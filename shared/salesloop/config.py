@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
+from typing import Any, overload
 
 
 class ConfigError(RuntimeError):
@@ -46,7 +48,7 @@ class Settings:
     rate_limit_storage: str = "memory://"
     trusted_proxy_hops: int = 0
     data_dir: Path = field(default_factory=_default_data_dir)
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def production(self) -> bool:
@@ -74,7 +76,7 @@ class Settings:
         else the service's own name — a token minted for one service opens no other."""
         return self.jwt_audience or self.service
 
-    def with_overrides(self, **changes) -> Settings:
+    def with_overrides(self, **changes: Any) -> Settings:
         values = {**self.__dict__, **changes}
         return Settings(**values)
 
@@ -89,9 +91,13 @@ def _service_env(service: str, name: str) -> str | None:
     return os.environ.get(f"{prefix}_{name}") or os.environ.get(name)
 
 
-def _number(env: str, default, kind=float):
+@overload
+def _number(env: str, default: float) -> float: ...
+@overload
+def _number(env: str, default: int, kind: type[int]) -> int: ...
+def _number(env: str, default: float, kind: Callable[[str], float] = float) -> float:
     raw = os.environ.get(env)
-    if raw in (None, ""):
+    if raw is None or raw == "":
         return default
     try:
         return kind(raw)
@@ -99,7 +105,7 @@ def _number(env: str, default, kind=float):
         raise ConfigError(f"{env} must be a number, got {raw!r}") from exc
 
 
-def load_settings(service: str, **overrides) -> Settings:
+def load_settings(service: str, **overrides: Any) -> Settings:
     data_dir = _default_data_dir()
     settings = Settings(
         service=service,

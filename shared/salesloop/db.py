@@ -1,15 +1,21 @@
 """Database engines and the unit of work shared by HTTP requests and event handlers."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import DateTime, TypeDecorator, create_engine, event
+from sqlalchemy import Connection, DateTime, Dialect, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+if TYPE_CHECKING:
+    import sqlite3
 
-def _sqlite_pragmas(dbapi_connection, _record):
+    from sqlalchemy.pool import ConnectionPoolEntry
+
+
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
     # API, worker and relay share one SQLite file in the embedded default:
     # WAL lets readers and one writer work together, busy_timeout waits for the lock.
     dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
@@ -20,7 +26,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
-def _sqlite_begin(connection):
+def _sqlite_begin(connection: Connection) -> None:
     # pysqlite starts no transaction before a SELECT, so a read-then-write between
     # the API, worker and relay processes could lose an update. A unit of work that
     # will write takes the write lock at BEGIN (IMMEDIATE): writers queue behind
@@ -30,7 +36,7 @@ def _sqlite_begin(connection):
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -61,10 +67,11 @@ def _instrument(engine: Engine) -> None:
         return
     usage = metrics.get_meter("salesloop.db").create_up_down_counter(
         "db.client.connections.usage", unit="connections")
-    EngineTracer(trace.get_tracer("opentelemetry.instrumentation.sqlalchemy"), engine, usage)
+    tracer = trace.get_tracer("opentelemetry.instrumentation.sqlalchemy")
+    EngineTracer(tracer, engine, usage)  # type: ignore[no-untyped-call]  # unannotated upstream
 
 
-class UtcDateTime(TypeDecorator):
+class UtcDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out, on every database.
 
     SQLite keeps no offset: without this an aware +08:00 time would be stored as
@@ -73,14 +80,14 @@ class UtcDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime: give times with their offset")
         return value.astimezone(timezone.utc) if dialect.name != "sqlite" else value.astimezone(timezone.utc).replace(tzinfo=None)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
@@ -89,7 +96,7 @@ class UtcDateTime(TypeDecorator):
 class Database:
     """An engine and its session factory, built by the composition root."""
 
-    def __init__(self, url: str, **engine_kwargs):
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         _instrument(self.engine)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
 
 from flask.views import MethodView
 from salesloop.web.blueprint import Blueprint
@@ -16,6 +17,10 @@ from sqlalchemy.exc import IntegrityError
 
 from salesloop.db import UtcDateTime
 from salesloop.web.errors import Problem
+
+if TYPE_CHECKING:
+    from sqlalchemy import CursorResult, Row, RowMapping
+    from sqlalchemy.orm import Session
 
 FX_RATES = "fx_rates"
 
@@ -35,7 +40,7 @@ def add_fx_table(metadata: MetaData) -> None:
     )
 
 
-def rate_for(session, metadata: MetaData, currency: str, company_currency: str,
+def rate_for(session: Session, metadata: MetaData, currency: str, company_currency: str,
              at: datetime | None = None) -> Decimal:
     """Company-currency units per one unit of ``currency`` at ``at`` (default now)."""
     currency = currency.upper()
@@ -72,7 +77,7 @@ def fx_blueprint() -> Blueprint:
     @blp.route("")
     class Rates(MethodView):
         @blp.response(200, RateOut(many=True))
-        def get(self):
+        def get(self) -> list[RowMapping]:
             unit = uow()
             table = unit.metadata.tables[FX_RATES]
             rows = unit.session.execute(select(table).order_by(table.c.currency, table.c.valid_from)).all()
@@ -81,11 +86,13 @@ def fx_blueprint() -> Blueprint:
         @require_roles("ops", "director", "admin")
         @blp.arguments(RateIn)
         @blp.response(201, RateOut)
-        def post(self, rate):
+        def post(self, rate: dict[str, Any]) -> dict[str, Any]:
             unit = uow()
             table = unit.metadata.tables[FX_RATES]
             try:
-                new_id = unit.session.execute(table.insert().values(**rate)).inserted_primary_key[0]
+                # Session.execute promises a Result; an INSERT's is a CursorResult, with the new row's key.
+                inserted = cast("CursorResult[Any]", unit.session.execute(table.insert().values(**rate)))
+                new_id = cast("Row[Any]", inserted.inserted_primary_key)[0]
                 unit.commit()
             except IntegrityError as exc:
                 raise Problem(409, "Conflict", f"A {rate['currency']} rate from {rate['valid_from'].isoformat()} exists.",

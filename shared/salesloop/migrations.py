@@ -7,14 +7,18 @@ SQLAlchemy traceback.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, pool, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
 from salesloop.db import make_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy import MetaData
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -62,10 +66,10 @@ def _ping(database_url: str) -> None:
         engine.dispose()
 
 
-def _create(url) -> None:
+def _create(url: URL) -> None:
     # CREATE DATABASE cannot run in a transaction, and needs a database to connect to.
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
-    quoted = '"' + url.database.replace('"', '""') + '"'
+    quoted = '"' + cast(str, url.database).replace('"', '""') + '"'  # the one _missing found absent
     try:
         with admin.connect() as connection:
             connection.execute(text(f"CREATE DATABASE {quoted}"))
@@ -76,7 +80,7 @@ def _create(url) -> None:
         admin.dispose()
 
 
-def _missing(url) -> bool:
+def _missing(url: URL) -> bool:
     """Whether the server answers but has no such database (a failed connect says neither)."""
     admin = create_engine(url.set(database="postgres"), poolclass=pool.NullPool)
     try:
@@ -90,7 +94,7 @@ def _missing(url) -> bool:
         admin.dispose()
 
 
-def _where(url) -> str:
+def _where(url: URL) -> str:
     return f"{url.host or 'localhost'}:{url.port or 5432}"
 
 
@@ -99,12 +103,12 @@ def _first_line(exc: Exception) -> str:
     return message.splitlines()[0] if message else type(exc).__name__
 
 
-def run_env(target_metadata) -> None:
+def run_env(target_metadata: MetaData) -> None:
     """The body of every service's migrations/env.py."""
     from alembic import context
 
     config = context.config
-    url = config.get_main_option("sqlalchemy.url")
+    url = cast(str, config.get_main_option("sqlalchemy.url"))  # alembic_config always sets it
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=target_metadata, literal_binds=True,
                           render_as_batch=url.startswith("sqlite"))

@@ -26,7 +26,7 @@ class Money:
     amount: Decimal
     currency: str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if isinstance(self.amount, float):
             raise TypeError("money amounts are Decimal, never float")
         object.__setattr__(self, "amount", Decimal(self.amount))

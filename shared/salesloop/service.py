@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from collections.abc import Callable, Mapping
 
 from opentelemetry.instrumentation.utils import suppress_instrumentation
@@ -26,6 +26,11 @@ from salesloop.messaging.processor import EventProcessor
 from salesloop.messaging.relay import Relay
 from salesloop.messaging.worker import Sweep, Worker
 from salesloop.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    import flask_smorest
+    from flask.typing import ErrorHandlerCallable
+    from prometheus_client import Counter
 
 
 READINESS_TTL_SECONDS = 5.0
@@ -47,7 +52,7 @@ class ServiceSpec:
     title: str
     metadata: MetaData
     catalog: Callable[[], EventCatalog]
-    blueprints: Callable[[], list]
+    blueprints: Callable[[], list[flask_smorest.Blueprint]]
     subscriptions: Callable[[Runtime], Subscriptions] = lambda runtime: Subscriptions()
     sweeps: Callable[[Runtime], list[Sweep]] = lambda runtime: []
     domain_errors: dict[type, int] = field(default_factory=dict)
@@ -58,12 +63,12 @@ class ServiceSpec:
     # value fails the start, not a request; views find it in app.extensions[package].
     load_config: Callable[[Settings], Any] | None = None
     # Richer answers for a few domain errors than DOMAIN_ERRORS' status alone.
-    error_handlers: Mapping[type, Callable] = field(default_factory=dict)
+    error_handlers: Mapping[type, ErrorHandlerCallable] = field(default_factory=dict)
 
     @classmethod
     def assemble(cls, *, name: str, title: str, description: str, port: int, models: ModuleType,
                  events: ModuleType, api: ModuleType, handlers: ModuleType, config: ModuleType | None = None,
-                 error_handlers: Mapping[type, Callable] | None = None) -> ServiceSpec:
+                 error_handlers: Mapping[type, ErrorHandlerCallable] | None = None) -> ServiceSpec:
         """A spec from the service's modules, laid out as every service is.
 
         models.metadata, events.catalog, api.blueprints, api.DOMAIN_ERRORS,
@@ -73,7 +78,8 @@ class ServiceSpec:
         return cls(name=name, package=models.__name__.rpartition(".")[0], title=title, description=description,
                    metadata=models.metadata, catalog=events.catalog, blueprints=api.blueprints,
                    subscriptions=handlers.subscriptions, sweeps=handlers.sweeps,
-                   domain_errors=dict(api.DOMAIN_ERRORS), migrations=Path(models.__file__).parent / "migrations",
+                   domain_errors=dict(api.DOMAIN_ERRORS),
+                   migrations=Path(cast(str, models.__file__)).parent / "migrations",  # a package's module has one
                    port=port, load_config=config.load_config if config else None,
                    error_handlers=dict(error_handlers or {}))
 
@@ -81,14 +87,14 @@ class ServiceSpec:
 class Runtime:
     """The built service: settings, database, bus and event catalog."""
 
-    def __init__(self, spec: ServiceSpec, settings: Settings | None = None):
+    def __init__(self, spec: ServiceSpec, settings: Settings | None = None) -> None:
         self.spec = spec
         self.settings = settings or load_settings(spec.name)
         self.database = Database(self.settings.database_url)
         self.bus = Bus(self.settings)
         self.catalog = spec.catalog()
-        self._subscriptions = None
-        self._readiness = None
+        self._subscriptions: Subscriptions | None = None
+        self._readiness: tuple[float, dict[str, dict[str, Any]]] | None = None
         self._queue_stats: tuple[float, QueueStats | None] = (0.0, None)
 
     @property
@@ -103,7 +109,7 @@ class Runtime:
     def processor(self) -> EventProcessor:
         return EventProcessor(self.subscriptions, self.uow, max_body_bytes=self.settings.max_message_bytes)
 
-    def worker(self, metrics=None, heartbeat: Heartbeat | None = None) -> Worker:
+    def worker(self, metrics: Counter | None = None, heartbeat: Heartbeat | None = None) -> Worker:
         return Worker(self.bus, self.processor(), self.subscriptions.bindings, self.settings,
                       sweeps=self.spec.sweeps(self), uow_factory=self.uow, metrics=metrics, heartbeat=heartbeat)
 
@@ -115,7 +121,7 @@ class Runtime:
         self.spec.metadata.create_all(self.database.engine)
 
     # -- readiness ------------------------------------------------------------------
-    def readiness(self) -> dict:
+    def readiness(self) -> dict[str, dict[str, Any]]:
         # Cached briefly: probes and scrapes are unauthenticated and must not be
         # a way to open broker connections at will.
         now = time.monotonic()
@@ -131,7 +137,7 @@ class Runtime:
             connection.ensure_connection(max_retries=1, timeout=3)
 
     @staticmethod
-    def _check(probe) -> dict:
+    def _check(probe: Callable[[], None]) -> dict[str, Any]:
         try:
             probe()
             return {"ok": True}
@@ -168,7 +174,7 @@ def run_until_stopped(target: Callable[[threading.Event], None]) -> None:
 
     stop = threading.Event()
 
-    def request_stop(*_):
+    def request_stop(*_: object) -> None:
         stop.set()
 
     signal.signal(signal.SIGTERM, request_stop)

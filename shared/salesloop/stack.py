@@ -82,7 +82,8 @@ def wait_ready(probes: list[str], timeout: float = READY_TIMEOUT_SECONDS) -> boo
 def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
+            status: int = response.status  # urlopen's result is untyped
+            return status == 200
     except OSError:
         return False
 

@@ -12,12 +12,12 @@ import os
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 
 _configured = False
 
 
-def _exporter():
+def _exporter() -> SpanExporter | None:
     choice = os.environ.get("OTEL_TRACES_EXPORTER", "").strip().lower()
     endpoint = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or os.environ.get(
         "OTEL_EXPORTER_OTLP_ENDPOINT"
@@ -46,7 +46,7 @@ def setup_tracing(service: str) -> TracerProvider | None:
     return provider
 
 
-def tracer(name: str = "salesloop"):
+def tracer(name: str = "salesloop") -> trace.Tracer:
     return trace.get_tracer(name)
 
 

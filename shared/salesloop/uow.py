@@ -6,12 +6,12 @@ events they publish commit together (the transactional outbox) or not at all.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import propagate
-from sqlalchemy import MetaData, insert, text
+from sqlalchemy import MetaData, Table, insert, text
 from sqlalchemy.orm import Session
 
 from salesloop.messaging.catalog import EventCatalog
@@ -19,13 +19,17 @@ from salesloop.messaging.envelope import Envelope
 from salesloop.messaging.tables import AUDIT, INBOX, OUTBOX
 from salesloop.messaging.wakeup import CHANNEL as OUTBOX_CHANNEL
 
+if TYPE_CHECKING:
+    from salesloop.config import Settings
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
 class UnitOfWork:
-    def __init__(self, session: Session, catalog: EventCatalog, metadata: MetaData, settings=None):
+    def __init__(self, session: Session, catalog: EventCatalog, metadata: MetaData,
+                 settings: Settings | None = None) -> None:
         self.session = session
         self.catalog = catalog
         self.metadata = metadata
@@ -35,7 +39,7 @@ class UnitOfWork:
         self._deferred: dict[str, Any] = {}
         self._outbox_rows: list[dict[str, Any]] = []
 
-    def _table(self, name: str):
+    def _table(self, name: str) -> Table:
         return self.metadata.tables[name]
 
     # -- events -----------------------------------------------------------
@@ -114,8 +118,8 @@ class UnitOfWork:
             for envelope in envelopes])
 
     # -- audit ------------------------------------------------------------
-    def audit(self, action: str, resource: str, *, actor=None, roles=(), status=None,
-              request_id=None, detail: dict | None = None) -> None:
+    def audit(self, action: str, resource: str, *, actor: str | None = None, roles: Iterable[str] = (),
+              status: int | None = None, request_id: str | None = None, detail: dict[str, Any] | None = None) -> None:
         self.session.execute(
             insert(self._table(AUDIT)).values(
                 at=utcnow(), actor=actor, roles=",".join(roles), action=action,
@@ -138,7 +142,7 @@ class UnitOfWork:
             collector.flush()
 
     # -- transaction --------------------------------------------------------
-    def add(self, obj) -> None:
+    def add(self, obj: object) -> None:
         self.session.add(obj)
 
     def flush(self) -> None:

@@ -4,11 +4,14 @@ filesystem and memory transports for the embedded default and unit tests."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from kombu import Connection, Exchange, Queue, binding
-
 from salesloop.messaging import filesystem
+from salesloop.messaging.kombu_typed import Connection, Exchange, Queue, binding
+
+if TYPE_CHECKING:
+    from salesloop.config import Settings
 
 CONTENT_TYPE = "application/cloudevents+json"
 DEFAULT_EXCHANGE = Exchange("", type="direct")
@@ -26,7 +29,7 @@ def filesystem_connection(url: str) -> Connection:
 class Bus:
     """Names and declarations for one service on one broker."""
 
-    def __init__(self, settings):
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.url = settings.bus_url
 
@@ -43,7 +46,7 @@ class Bus:
         leaves the waiting for confirms to the caller (a batch at a time)."""
         if self.url.startswith("filesystem://"):
             return filesystem_connection(self.url)
-        options = {}
+        options: dict[str, Any] = {}
         if confirm and self.is_amqp:
             # Publisher confirms, and socket timeouts so that a broker that stops
             # answering (a lost confirm, a half-open connection) raises instead of
@@ -72,7 +75,7 @@ class Bus:
 
     # -- queues ---------------------------------------------------------------
     def service_queue(self, routing_keys: list[str]) -> Queue:
-        arguments = {}
+        arguments: dict[str, Any] = {}
         if self.is_amqp:
             # Quorum queues count redeliveries; past the limit the broker itself
             # dead-letters (a handler that kills its worker can't loop forever).
@@ -90,7 +93,7 @@ class Bus:
         )
 
     def retry_queue(self) -> Queue:
-        arguments = {}
+        arguments: dict[str, Any] = {}
         if self.is_amqp:
             # A message waits here for its per-message expiration (the back-off),
             # then the broker dead-letters it back onto the service queue.
@@ -101,7 +104,7 @@ class Bus:
 
     def dead_letter_queue(self) -> Queue:
         # Replicated like the service queue: a parked message must survive a node.
-        arguments = {"x-queue-type": "quorum"} if self.is_amqp else {}
+        arguments: dict[str, Any] = {"x-queue-type": "quorum"} if self.is_amqp else {}
         return Queue(self.dead_letter_queue_name, exchange=DEFAULT_EXCHANGE,
                      routing_key=self.dead_letter_queue_name, durable=True, queue_arguments=arguments)
 

@@ -6,10 +6,11 @@ department can release without the others. Unknown fields are ignored on read.
 """
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-from collections.abc import Callable, Iterable
+from typing import Any, cast
+from collections.abc import Callable, Iterable, Iterator
 
 from marshmallow import EXCLUDE, Schema, ValidationError
 
@@ -21,7 +22,7 @@ class UnknownEventType(LookupError):
 class EventSchemaError(ValueError):
     """Data that does not match the event's schema (field -> messages)."""
 
-    def __init__(self, event_type: str, messages: dict):
+    def __init__(self, event_type: str, messages: dict[str, Any] | list[Any]):
         super().__init__(f"{event_type}: {messages}")
         self.event_type = event_type
         self.messages = messages
@@ -30,7 +31,7 @@ class EventSchemaError(ValueError):
 @dataclass(frozen=True)
 class EventDefinition:
     type: str
-    schema: type[Schema]
+    schema: builtins.type[Schema]  # builtins: ``type`` here is the field above
     summary: str
     version: int = 1
     example: dict[str, Any] | None = None
@@ -82,10 +83,10 @@ class EventCatalog:
         raise UnknownEventType(f"{self.source} has no translation for {type(domain_event).__name__}")
 
     def define(self, event_type: str, schema: type[Schema], summary: str, *,
-               version: int = 1, example: dict | None = None) -> None:
+               version: int = 1, example: dict[str, Any] | None = None) -> None:
         self._definitions[event_type] = EventDefinition(event_type, schema, summary, version, example)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[EventDefinition]:
         return iter(sorted(self._definitions.values(), key=lambda d: d.type))
 
     def __contains__(self, event_type: str) -> bool:
@@ -103,10 +104,10 @@ class EventCatalog:
             self._instances[event_type] = self.get(event_type).schema()
         return self._instances[event_type]
 
-    def serialize(self, event_type: str, data: dict) -> dict:
+    def serialize(self, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
         """Dump to JSON-safe data, then load it back so required fields are checked."""
         schema = self._schema(event_type)
-        payload = schema.dump(data)
+        payload: dict[str, Any] = schema.dump(data)
         try:
             schema.load(payload)
         except ValidationError as exc:
@@ -135,9 +136,9 @@ class Subscription:
     handler: Handler
     description: str = ""
 
-    def read(self, data: dict) -> dict:
+    def read(self, data: dict[str, Any]) -> dict[str, Any]:
         try:
-            return self.schema(unknown=EXCLUDE).load(data)
+            return cast("dict[str, Any]", self.schema(unknown=EXCLUDE).load(data))
         except ValidationError as exc:
             raise EventSchemaError(self.event_type, exc.messages) from exc
 
@@ -148,11 +149,11 @@ class Subscriptions:
     extra_bindings: tuple[str, ...] = ()
     fallback: Subscription | None = None
 
-    def add(self, event_type: str, schema: type[Schema], handler: Handler, description: str = ""):
+    def add(self, event_type: str, schema: type[Schema], handler: Handler, description: str = "") -> Subscriptions:
         self.items[event_type] = Subscription(event_type, schema, handler, description)
         return self
 
-    def catch_all(self, schema: type[Schema], handler: Handler, binding: str = "#"):
+    def catch_all(self, schema: type[Schema], handler: Handler, binding: str = "#") -> Subscriptions:
         """Consume every event (the KPI service): bound with a wildcard key."""
         self.fallback = Subscription(binding, schema, handler, "every event")
         self.extra_bindings = (*self.extra_bindings, binding)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from amqp.exceptions import MessageNacked
+from sqlalchemy import Row
 
 
 class Unroutable(RuntimeError):
@@ -24,11 +26,11 @@ class ConfirmTimeout(RuntimeError):
 
 @dataclass
 class Settled:
-    confirmed: list = field(default_factory=list)
-    refused: list = field(default_factory=list)       # (row, exception)
-    unconfirmed: list = field(default_factory=list)
+    confirmed: list[Row[Any]] = field(default_factory=list)
+    refused: list[tuple[Row[Any], Exception]] = field(default_factory=list)
+    unconfirmed: list[Row[Any]] = field(default_factory=list)
 
-    def failure_of(self, row_id) -> str | None:
+    def failure_of(self, row_id: int) -> str | None:
         for row, exc in self.refused:
             if row.id == row_id:
                 return type(exc).__name__
@@ -40,19 +42,19 @@ class Settled:
 class Confirms:
     """One channel in confirm mode; rows are expected in publish order."""
 
-    def __init__(self, channel):
+    def __init__(self, channel: Any) -> None:  # py-amqp's Channel (untyped)
         self.channel = channel
         self.sequence = 0                      # the broker numbers a channel's publishes from 1
-        self.waiting: dict[int, object] = {}   # delivery tag -> row, in publish order
-        self.acked: list = []
-        self.nacked: list = []
+        self.waiting: dict[int, Row[Any]] = {}  # delivery tag -> row, in publish order
+        self.acked: list[Row[Any]] = []
+        self.nacked: list[Row[Any]] = []
         self.returned: set[str] = set()        # message ids the broker could not route
         channel.confirm_select()
         channel.events["basic_ack"].add(self._on_ack)
         channel.events["basic_nack"].add(self._on_nack)
         channel.events["basic_return"].add(self._on_return)
 
-    def expect(self, row) -> None:
+    def expect(self, row: Row[Any]) -> None:
         """Call just before publishing ``row``: its delivery tag is the next number."""
         self.sequence += 1
         self.waiting[self.sequence] = row
@@ -82,7 +84,7 @@ class Confirms:
         self.waiting = {}
         return settled
 
-    def _take(self, delivery_tag: int, multiple: bool) -> list:
+    def _take(self, delivery_tag: int, multiple: bool) -> list[Row[Any]]:
         tags = [tag for tag in self.waiting if tag <= delivery_tag] if multiple else [delivery_tag]
         return [row for tag in tags if (row := self.waiting.pop(tag, None)) is not None]
 
@@ -92,7 +94,7 @@ class Confirms:
     def _on_nack(self, delivery_tag: int, multiple: bool) -> None:
         self.nacked.extend(self._take(delivery_tag, multiple))
 
-    def _on_return(self, exc, exchange, routing_key, message) -> None:
+    def _on_return(self, exc: Exception, exchange: str, routing_key: str, message: Any) -> None:
         message_id = (getattr(message, "properties", None) or {}).get("message_id")
         if message_id:
             self.returned.add(message_id)

@@ -16,10 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-
-from kombu import Producer
+from typing import Any
 
 from salesloop.messaging.bus import DEFAULT_EXCHANGE, Bus
+from salesloop.messaging.kombu_typed import Connection, Message, Producer
 from salesloop.messaging.worker import ATTEMPTS, LETTER_ID, ORIGINAL_KEY, PARKED_AT, REASON, TRACEBACK
 
 # What a parking added; a replayed message arrives as if for the first time.
@@ -36,10 +36,10 @@ class DeadLetter:
     event_type: str | None
     routing_key: str
     reason: str
-    headers: dict
+    headers: dict[str, Any]
     body: bytes
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         deaths = self.headers.get("x-death") or []
         return {
             "letter_id": self.letter_id,
@@ -83,7 +83,7 @@ class Result:
         return len(self.done)
 
 
-def read_letter(message) -> DeadLetter:
+def read_letter(message: Message) -> DeadLetter:
     headers = dict(message.headers or {})
     try:
         envelope = json.loads(message.body)
@@ -96,7 +96,7 @@ def read_letter(message) -> DeadLetter:
                       original_routing_key(headers), headers.get(REASON, ""), headers, message.body)
 
 
-def broker_letter_id(body: bytes, headers: dict) -> str:
+def broker_letter_id(body: bytes, headers: dict[str, Any]) -> str:
     """A stable id for a letter the broker parked without us: its body and first death."""
     deaths = headers.get("x-death") or [{}]
     first = deaths[-1]  # RabbitMQ keeps the oldest death last
@@ -105,24 +105,26 @@ def broker_letter_id(body: bytes, headers: dict) -> str:
     return "b-" + hashlib.sha256(seed + b"\0" + (body if isinstance(body, bytes) else str(body).encode())).hexdigest()[:30]
 
 
-def original_routing_key(headers: dict) -> str:
+def original_routing_key(headers: dict[str, Any]) -> str:
     if headers.get(ORIGINAL_KEY):
-        return headers[ORIGINAL_KEY]
+        key: str = headers[ORIGINAL_KEY]
+        return key
     for death in headers.get("x-death") or []:
         if death.get("routing-keys"):
-            return death["routing-keys"][0]
+            first: str = death["routing-keys"][0]
+            return first
     return ""
 
 
 class DeadLetterQueue:
-    def __init__(self, bus: Bus):
+    def __init__(self, bus: Bus) -> None:
         self.bus = bus
 
-    def _drain(self, connection):
+    def _drain(self, connection: Connection) -> list[Message]:
         """Take every parked message without acking (each unacked one returns on close)."""
         queue = self.bus.dead_letter_queue()(connection.default_channel)
         queue.declare()
-        messages = []
+        messages: list[Message] = []
         while (message := queue.get(no_ack=False, accept=None)) is not None:
             messages.append(message)
         return messages
@@ -135,7 +137,7 @@ class DeadLetterQueue:
                 message.requeue()
         return letters
 
-    def replay(self, selection: Selection, fixed_data: dict | None = None) -> Result:
+    def replay(self, selection: Selection, fixed_data: dict[str, Any] | None = None) -> Result:
         """Send the selected letters back to the service queue, as first arrivals.
 
         ``fixed_data`` replaces the event's ``data`` — an operator's correction of
@@ -164,7 +166,8 @@ class DeadLetterQueue:
                 result.done.append(letter.letter_id)
         return result
 
-    def _republish(self, producer: Producer, message, letter: DeadLetter, fixed_data: dict | None) -> None:
+    def _republish(self, producer: Producer, message: Message, letter: DeadLetter,
+                   fixed_data: dict[str, Any] | None) -> None:
         body = letter.body
         if fixed_data is not None:
             envelope = json.loads(body)

@@ -61,7 +61,7 @@ class Envelope:
         return datetime.fromisoformat(self.time.replace("Z", "+00:00"))
 
 
-def _version_of(body: dict) -> int:
+def _version_of(body: dict[str, Any]) -> int:
     version = body.get("dataversion")
     if version is None and isinstance(body.get("dataschema"), str):
         tail = body["dataschema"].rsplit(":v", 1)
@@ -72,7 +72,7 @@ def _version_of(body: dict) -> int:
         raise InvalidEnvelope(f"dataversion must be an integer, got {version!r}") from exc
 
 
-def parse_envelope(raw: bytes | str | dict) -> Envelope:
+def parse_envelope(raw: bytes | str | dict[str, Any]) -> Envelope:
     """Read an untrusted message body into an Envelope, or say what is wrong."""
     if isinstance(raw, (bytes, str)):
         try:

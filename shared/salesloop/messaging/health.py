@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -22,7 +23,7 @@ DEFAULT_STALE_AFTER = 60.0
 
 
 class Heartbeat:
-    def __init__(self, stale_after: float = DEFAULT_STALE_AFTER, clock=time.monotonic):
+    def __init__(self, stale_after: float = DEFAULT_STALE_AFTER, clock: Callable[[], float] = time.monotonic) -> None:
         self.stale_after = stale_after
         self._clock = clock
         self._last = clock()
@@ -51,7 +52,7 @@ def serve_health(heartbeat: Heartbeat, port: int, *, service: str, process: str,
     """Serve /healthz, /readyz and /metrics on ``port`` in a daemon thread."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
+        def do_GET(self) -> None:
             state = {**heartbeat.state(), "service": service, "process": process}
             if self.path == "/healthz":
                 self._json(200 if state["alive"] else 503, state)
@@ -62,7 +63,7 @@ def serve_health(heartbeat: Heartbeat, port: int, *, service: str, process: str,
             else:
                 self._json(404, {"error": "not found"})
 
-        def _json(self, status: int, body: dict) -> None:
+        def _json(self, status: int, body: dict[str, Any]) -> None:
             self._send(status, "application/json", json.dumps(body).encode())
 
         def _send(self, status: int, content_type: str, payload: bytes) -> None:
@@ -72,7 +73,7 @@ def serve_health(heartbeat: Heartbeat, port: int, *, service: str, process: str,
             self.end_headers()
             self.wfile.write(payload)
 
-        def log_message(self, *args):  # probes every few seconds: not worth a log line each
+        def log_message(self, *args: Any) -> None:  # probes every few seconds: not worth a log line each
             pass
 
     server = ThreadingHTTPServer((host, port), Handler)

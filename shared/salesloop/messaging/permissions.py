@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 EVENTS_EXCHANGE = "salesloop.events"
 # Retries and dead letters are published through the default exchange, which
@@ -68,7 +69,7 @@ def password_hash(password: str, salt: bytes | None = None) -> str:
     return base64.b64encode(salt + hashlib.sha256(salt + password.encode("utf-8")).digest()).decode()
 
 
-def definitions(grants: Iterable[BrokerGrant], passwords: dict[str, str], vhost: str = "/") -> dict:
+def definitions(grants: Iterable[BrokerGrant], passwords: dict[str, str], vhost: str = "/") -> dict[str, Any]:
     """A RabbitMQ definitions document (``rabbitmqctl import_definitions`` or
     ``load_definitions`` at boot) holding the users and their permissions."""
     grants = list(grants)

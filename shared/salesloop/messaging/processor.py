@@ -12,14 +12,20 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
 from sqlalchemy.exc import DataError, IntegrityError
 
 from salesloop.messaging.catalog import EventSchemaError, Subscription, Subscriptions
 from salesloop.messaging.envelope import Envelope, InvalidEnvelope, parse_envelope
+
+if TYPE_CHECKING:
+    from salesloop.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +44,7 @@ class Event:
     """What a handler receives: the envelope's attributes and the validated data."""
 
     envelope: Envelope
-    data: dict
+    data: dict[str, Any]
 
     @property
     def id(self) -> str:
@@ -49,11 +55,11 @@ class Event:
         return self.envelope.type
 
     @property
-    def occurred_at(self):
+    def occurred_at(self) -> datetime:
         return self.envelope.occurred_at
 
     @property
-    def subject(self):
+    def subject(self) -> str | None:
         return self.envelope.subject
 
 
@@ -74,7 +80,8 @@ def _size(body: Any) -> int:
 
 
 class EventProcessor:
-    def __init__(self, subscriptions: Subscriptions, uow_factory, max_body_bytes: int = 1_048_576):
+    def __init__(self, subscriptions: Subscriptions, uow_factory: Callable[[], UnitOfWork],
+                 max_body_bytes: int = 1_048_576) -> None:
         self.subscriptions = subscriptions
         self.uow_factory = uow_factory
         self.max_body_bytes = max_body_bytes
@@ -137,7 +144,8 @@ class EventProcessor:
             uow.close()
 
     # -- a batch, one transaction -------------------------------------------------------
-    def handle_batch(self, batch: list[Ready], around=None) -> list[Outcome]:
+    def handle_batch(self, batch: list[Ready],
+                     around: Callable[[Ready], AbstractContextManager[object]] | None = None) -> list[Outcome]:
         """Handle every event of the batch in one transaction and commit once.
 
         Raises on any failure with nothing committed; the caller then goes

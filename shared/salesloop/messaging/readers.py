@@ -15,7 +15,7 @@ class Tolerant(Schema):
         unknown = EXCLUDE
 
 
-class Moment(fields.Field):
+class Moment(fields.Field[datetime]):
     """An RFC 3339 time, or a plain date (read as its UTC midnight); always aware."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:

@@ -12,21 +12,31 @@ import json
 import logging
 import threading
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Literal
 
 from amqp.exceptions import MessageNacked
-from kombu import Producer
 from opentelemetry import propagate, trace
 from opentelemetry.instrumentation.utils import suppress_instrumentation
-from opentelemetry.trace import SpanKind, Status, StatusCode
-from sqlalchemy import or_, select, text, update
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from sqlalchemy import Row, or_, select, text, update
 
 from salesloop.messaging.bus import CONTENT_TYPE, Bus
 from salesloop.messaging.confirms import Confirms, Unroutable
 from salesloop.messaging.health import Heartbeat
+from salesloop.messaging.kombu_typed import Connection, Producer
 from salesloop.messaging.tables import OUTBOX
 from salesloop.messaging.wakeup import OutboxWakeup
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection as DbConnection
+    from sqlalchemy import MetaData
+    from sqlalchemy.orm import Session
+
+    from salesloop.config import Settings
+    from salesloop.db import Database
 
 log = logging.getLogger(__name__)
 PUBLISH_SPAN = "salesloop.events publish"
@@ -43,11 +53,11 @@ class Outlet:
 
 
 class Backoff:
-    def __init__(self, base: float = 0.5, cap: float = 10.0):
+    def __init__(self, base: float = 0.5, cap: float = 10.0) -> None:
         self.base, self.cap, self.attempt = base, cap, 0
 
     def next(self) -> float:
-        delay = min(self.cap, self.base * (2 ** self.attempt))
+        delay: float = min(self.cap, self.base * (2 ** self.attempt))
         self.attempt += 1
         return delay
 
@@ -60,7 +70,8 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 class Relay:
-    def __init__(self, database, bus: Bus, metadata, settings, heartbeat: Heartbeat | None = None):
+    def __init__(self, database: Database, bus: Bus, metadata: MetaData, settings: Settings,
+                 heartbeat: Heartbeat | None = None) -> None:
         self.database = database
         self.bus = bus
         self.outbox = metadata.tables[OUTBOX]
@@ -75,7 +86,7 @@ class Relay:
             while not stop.is_set():
                 try:
                     self._run_connected(stop, backoff)
-                except (OSError, *self._connection_errors()) as exc:
+                except self._connection_errors() + (OSError,) as exc:  # mypy can't read (OSError, *errors)
                     self.heartbeat.not_ready(f"broker unavailable: {type(exc).__name__}")
                     delay = backoff.next()
                     log.warning("broker unavailable, retrying", extra={"error": str(exc), "retry_in": delay})
@@ -103,23 +114,23 @@ class Relay:
                 if sent == 0:
                     wakeup.wait(stop)
 
-    def connect(self):
+    def connect(self) -> Connection:
         # Pipelined confirms: the connection does not wait after each publish; the
         # relay waits once per batch (Confirms).
         return self.bus.connect(confirm=True, wait_each=False)
 
-    def outlet(self, connection) -> Outlet:
+    def outlet(self, connection: Connection) -> Outlet:
         """Where a connection's publishes go: the exchange, declared once per connection."""
         self.bus.declare_exchange(connection)
         producer = Producer(connection.default_channel, exchange=self.bus.exchange, auto_declare=False)
         return Outlet(producer, Confirms(producer.channel) if self.bus.is_amqp else None)
 
-    def _connection_errors(self) -> tuple:
+    def _connection_errors(self) -> tuple[type[BaseException], ...]:
         connection = self.bus.connect()
         return tuple(connection.connection_errors) + tuple(connection.channel_errors)
 
     # -- one pass ---------------------------------------------------------------
-    def pending(self, session, limit: int):
+    def pending(self, session: Session, limit: int) -> Sequence[Row[Any]]:
         now = utcnow()
         return session.execute(
             select(self.outbox)
@@ -141,9 +152,9 @@ class Relay:
             return self._publish_pipelined(outlet.producer, outlet.confirms, rows)
         return self._publish_one_by_one(outlet.producer, rows)
 
-    def _publish_pipelined(self, producer: Producer, confirms: Confirms, rows) -> int:
+    def _publish_pipelined(self, producer: Producer, confirms: Confirms, rows: Sequence[Row[Any]]) -> int:
         """Publish the whole batch, then wait once for all its confirms."""
-        spans = {}
+        spans: dict[int, Span] = {}
         try:
             for row in rows:
                 span, headers = self._publish_span(row)
@@ -170,7 +181,7 @@ class Relay:
                 span.end()
         return len(settled.confirmed)
 
-    def _publish_one_by_one(self, producer: Producer, rows) -> int:
+    def _publish_one_by_one(self, producer: Producer, rows: Sequence[Row[Any]]) -> int:
         """Transports without confirms publish synchronously, one row at a time."""
         sent: list[int] = []
         try:
@@ -188,7 +199,7 @@ class Relay:
             self._mark_sent(sent)
         return len(sent)
 
-    def _publish_span(self, row):
+    def _publish_span(self, row: Row[Any]) -> tuple[Span, dict[str, str]]:
         """The row's publish span, a child of the trace that wrote the row, and the
         headers that carry it on to the consumers."""
         parent = propagate.extract(json.loads(row.trace_headers or "{}"))
@@ -208,7 +219,7 @@ class Relay:
         propagate.inject(headers, context=trace.set_span_in_context(span))
         return span, headers
 
-    def publish_row(self, producer: Producer, row) -> None:
+    def publish_row(self, producer: Producer, row: Row[Any]) -> None:
         span, headers = self._publish_span(row)
         try:
             self._check_routable(producer, row.event_type)
@@ -242,7 +253,7 @@ class Relay:
                 update(self.outbox).where(self.outbox.c.id.in_(ids)).values(sent_at=utcnow(), last_error=None)
             )
 
-    def _record_unconfirmed(self, rows) -> None:
+    def _record_unconfirmed(self, rows: Sequence[Row[Any]]) -> None:
         if not rows:
             return
         with suppress_instrumentation(), self.database.session() as session, session.begin():
@@ -252,7 +263,7 @@ class Relay:
             )
         log.warning("outbox rows not confirmed; they stay unsent", extra={"rows": len(rows)})
 
-    def _record_failure(self, row, exc: Exception) -> None:
+    def _record_failure(self, row: Row[Any], exc: Exception) -> None:
         attempts = (row.attempts or 0) + 1
         with suppress_instrumentation(), self.database.session() as session, session.begin():
             session.execute(
@@ -264,19 +275,19 @@ class Relay:
         log.warning("outbox row not published", extra={"event_id": row.event_id, "error": str(exc)})
 
     # -- one active relay per database ------------------------------------------------
-    def _single_active_relay(self, stop: threading.Event):
+    def _single_active_relay(self, stop: threading.Event) -> _AdvisoryLock:
         return _AdvisoryLock(self.database, self.settings.service, stop, self.heartbeat)
 
 
 class _AdvisoryLock:
     """On PostgreSQL a second relay waits as a standby, so rows go out in order."""
 
-    def __init__(self, database, name: str, stop: threading.Event, heartbeat: Heartbeat):
+    def __init__(self, database: Database, name: str, stop: threading.Event, heartbeat: Heartbeat) -> None:
         self.database, self.key, self.stop = database, zlib.crc32(f"relay:{name}".encode()), stop
         self.heartbeat = heartbeat
-        self.connection = None
+        self.connection: DbConnection | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> _AdvisoryLock:
         if self.database.is_sqlite:
             return self
         with suppress_instrumentation():
@@ -292,7 +303,7 @@ class _AdvisoryLock:
             self.stop.wait(2.0)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         if self.connection is not None:
             self.connection.close()
         return False

@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING, Any, cast
 
 from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from salesloop.db import Database
 
 log = logging.getLogger(__name__)
 CHANNEL = "salesloop_outbox"
 
 
 class OutboxWakeup:
-    def __init__(self, database, poll_seconds: float, listen_seconds: float):
+    def __init__(self, database: Database, poll_seconds: float, listen_seconds: float) -> None:
         self.database = database
         self.poll_seconds = poll_seconds
         self.listen_seconds = listen_seconds
-        self.connection = None
+        self.connection: psycopg.Connection[Any] | None = None
 
     @property
     def listening(self) -> bool:
@@ -32,7 +38,7 @@ class OutboxWakeup:
             self._listen()
         return self
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self._close()
 
     def wait(self, stop: threading.Event) -> None:
@@ -56,7 +62,7 @@ class OutboxWakeup:
         try:
             with suppress_instrumentation():
                 raw = self.database.engine.raw_connection()
-                connection = raw.driver_connection
+                connection = cast("psycopg.Connection[Any]", raw.driver_connection)  # never SQLite here
                 raw.detach()  # ours alone, never back in the pool in autocommit mode
                 connection.autocommit = True
                 connection.execute(f"LISTEN {CHANNEL}")

@@ -14,21 +14,27 @@ import time
 import traceback
 import uuid
 import zlib
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, cast
 
-from kombu import Producer
-from kombu.mixins import ConsumerMixin
 from opentelemetry import propagate, trace
-from opentelemetry.trace import Link, SpanKind, Status, StatusCode
-from prometheus_client import Counter
+from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
+from prometheus_client import CollectorRegistry, Counter
 from sqlalchemy import text
 
 from salesloop.messaging.bus import DEFAULT_EXCHANGE, Bus
 from salesloop.messaging.health import Heartbeat
+from salesloop.messaging.kombu_typed import Connection, ConsumerMixin, Message, Producer, Queue
 from salesloop.messaging.processor import EventProcessor, PermanentFailure, Ready
+
+if TYPE_CHECKING:
+    from kombu.messaging import Consumer as KombuConsumer
+
+    from salesloop.config import Settings
+    from salesloop.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +46,7 @@ LETTER_ID = "x-salesloop-letter-id"
 TRACEBACK = "x-salesloop-traceback"
 
 
-def consumed_counter(registry):
+def consumed_counter(registry: CollectorRegistry) -> Counter:
     return Counter("salesloop_events_consumed", "Events consumed, by type and outcome",
                    ["service", "type", "outcome"], registry=registry)
 
@@ -51,14 +57,14 @@ class Sweep:
 
     name: str
     every_seconds: float
-    run: Callable  # run(uow, now) -> None
+    run: Callable[[UnitOfWork, datetime], None]
     last_run: float = field(default=0.0)
 
     def due(self, clock: float) -> bool:
         return clock - self.last_run >= self.every_seconds
 
 
-def _attempts(headers: dict) -> int:
+def _attempts(headers: dict[str, Any]) -> int:
     try:
         return max(0, int(headers.get(ATTEMPTS, 0)))
     except (TypeError, ValueError):
@@ -76,14 +82,18 @@ class Arrival:
     attempts: int
 
     @classmethod
-    def of(cls, message, headers: dict, events_exchange: str) -> Arrival:
+    def of(cls, message: Message, headers: dict[str, Any], events_exchange: str) -> Arrival:
         info = message.delivery_info or {}
         if info.get("exchange") == events_exchange:
             return cls(info.get("routing_key") or "", 0)
         return cls(headers.get(ORIGINAL_KEY) or info.get("routing_key") or "", _attempts(headers))
 
 
-def _sweep_lock(uow, name: str) -> bool:
+# A message of a batch, its headers, where it came from, and the event read from it.
+_Gathered = tuple[Message, dict[str, Any], Arrival, Ready]
+
+
+def _sweep_lock(uow: UnitOfWork, name: str) -> bool:
     """On PostgreSQL one replica at a time runs a sweep (a transaction-scoped
     advisory lock); sweeps stay idempotent by their own unique keys as well."""
     session = uow.session
@@ -98,8 +108,9 @@ def backoff_ms(attempt: int, base_seconds: float) -> int:
 
 
 class Worker(ConsumerMixin):
-    def __init__(self, bus: Bus, processor: EventProcessor, routing_keys: list[str], settings,
-                 sweeps: list[Sweep] = (), uow_factory=None, metrics=None, heartbeat: Heartbeat | None = None):
+    def __init__(self, bus: Bus, processor: EventProcessor, routing_keys: list[str], settings: Settings,
+                 sweeps: Iterable[Sweep] = (), uow_factory: Callable[[], UnitOfWork] | None = None,
+                 metrics: Counter | None = None, heartbeat: Heartbeat | None = None) -> None:
         self.bus = bus
         self.processor = processor
         self.routing_keys = routing_keys
@@ -110,36 +121,38 @@ class Worker(ConsumerMixin):
         self.heartbeat = heartbeat or Heartbeat()
         self.connection = bus.connect()
         self.tracer = trace.get_tracer("salesloop.worker")
-        self.queue = None
-        self._publisher = None
-        self._publisher_producer = None
-        self._returned = None
+        self.queue: Queue | None = None
+        self._publisher: Connection | None = None
+        self._publisher_producer: Producer | None = None
+        self._returned: str | None = None
 
     # -- kombu wiring ----------------------------------------------------------
-    def get_consumers(self, Consumer, channel):
+    def get_consumers(self, Consumer: Callable[..., KombuConsumer], channel: Any) -> list[KombuConsumer]:
         self.queue = self.bus.declare(self.connection, self.routing_keys)
         consumer = Consumer(queues=[self.queue], on_message=self.on_message, accept=None,
                             prefetch_count=max(self.settings.prefetch, self.settings.batch_size))
         return [consumer]
 
-    def on_connection_revived(self):
+    def on_connection_revived(self) -> None:
         log.info("worker connected", extra={"queue": self.bus.queue_name, "broker": self.bus.kind})
 
-    def on_connection_error(self, exc, interval):
+    def on_connection_error(self, exc: Exception, interval: float) -> None:
         self.heartbeat.not_ready(f"broker unavailable: {type(exc).__name__}")
         super().on_connection_error(exc, interval)
 
-    def on_consume_ready(self, connection, channel, consumers, **kwargs):
+    def on_consume_ready(self, connection: Connection, channel: Any, consumers: list[KombuConsumer],
+                         **kwargs: Any) -> None:
         self.heartbeat.beat(ready=True)
 
-    def on_iteration(self):
+    def on_iteration(self) -> None:
         # Between batches: a handler that never returns stops these beats, and the probe sees it.
         self.heartbeat.beat()
         self.run_due_sweeps()
 
-    def consume(self, limit=None, timeout=None, safety_interval=1, **kwargs):
+    def consume(self, limit: int | None = None, timeout: float | None = None, safety_interval: float = 1,
+                **kwargs: Any) -> Iterator[None]:
         """ConsumerMixin's loop, gathering what the broker has already sent into a batch."""
-        self._pending = []
+        self._pending: list[Message] = []
         with self.consumer_context(**kwargs) as (connection, channel, consumers):
             while not self.should_stop:
                 self.on_iteration()
@@ -156,7 +169,7 @@ class Worker(ConsumerMixin):
                 self.flush()
                 yield
 
-    def _gather(self, connection) -> None:
+    def _gather(self, connection: Connection) -> None:
         while len(self._pending) < self.settings.batch_size:
             try:
                 connection.drain_events(timeout=self.settings.batch_wait_seconds)
@@ -164,12 +177,12 @@ class Worker(ConsumerMixin):
                 return
 
     # -- messages ------------------------------------------------------------------
-    def on_message(self, message) -> None:
+    def on_message(self, message: Message) -> None:
         self._pending.append(message)
 
     def flush(self) -> None:
         batch, self._pending = self._pending, []
-        ready: list[tuple[object, dict, Arrival, Ready]] = []
+        ready: list[_Gathered] = []
         for message in batch:
             headers = dict(message.headers or {})
             arrival = Arrival.of(message, headers, self.bus.exchange.name)
@@ -184,11 +197,11 @@ class Worker(ConsumerMixin):
         for message, headers, arrival, _ in ready:
             self.handle_alone(message, headers, arrival)
 
-    def _handled_together(self, ready) -> bool:
+    def _handled_together(self, ready: list[_Gathered]) -> bool:
         spans = {id(item): (message, headers, arrival) for message, headers, arrival, item in ready}
 
         @contextmanager
-        def around(item: Ready):
+        def around(item: Ready) -> Iterator[None]:
             with self._span(*spans[id(item)]) as span:
                 span.set_attribute("messaging.message.id", item.event.id)
                 yield
@@ -205,7 +218,7 @@ class Worker(ConsumerMixin):
             self._count(message, outcome.value)
         return True
 
-    def handle_alone(self, message, headers: dict, arrival: Arrival) -> None:
+    def handle_alone(self, message: Message, headers: dict[str, Any], arrival: Arrival) -> None:
         with self._span(message, headers, arrival) as span:
             try:
                 self._process(message, headers, arrival, span)
@@ -215,7 +228,7 @@ class Worker(ConsumerMixin):
                 if not message.acknowledged:
                     message.requeue()
 
-    def _batch_span(self, ready):
+    def _batch_span(self, ready: list[_Gathered]) -> AbstractContextManager[Span]:
         """The batch's own work (inbox, gathered writes, commit) in a span linked to every
         message's producer; each message's handler keeps its own span in the producer's trace."""
         links = [Link(context) for _, headers, *_ in ready
@@ -227,7 +240,7 @@ class Worker(ConsumerMixin):
                         "messaging.consumer.group.name": self.bus.queue_name})
 
     @contextmanager
-    def _span(self, message, headers: dict, arrival: Arrival):
+    def _span(self, message: Message, headers: dict[str, Any], arrival: Arrival) -> Iterator[Span]:
         attributes = {
             "messaging.system": "rabbitmq",
             "messaging.operation.type": "process",
@@ -241,7 +254,7 @@ class Worker(ConsumerMixin):
         ) as span:
             yield span
 
-    def _process(self, message, headers, arrival: Arrival, span) -> None:
+    def _process(self, message: Message, headers: dict[str, Any], arrival: Arrival, span: Span) -> None:
         try:
             outcome = self.processor.process(message.body, arrival.routing_key)
         except PermanentFailure as exc:
@@ -256,12 +269,12 @@ class Worker(ConsumerMixin):
         message.ack()
         self._count(message, outcome.value)
 
-    def _count(self, message, outcome: str) -> None:
+    def _count(self, message: Message, outcome: str) -> None:
         if self.metrics is not None:
             self.metrics.labels(self.settings.service, message.delivery_info.get("routing_key", ""), outcome).inc()
 
     # -- retries and dead letters -----------------------------------------------------
-    def retry_or_park(self, message, headers, exc: Exception, arrival: Arrival) -> None:
+    def retry_or_park(self, message: Message, headers: dict[str, Any], exc: Exception, arrival: Arrival) -> None:
         attempts = arrival.attempts + 1
         reason = f"{type(exc).__name__}: {exc}"
         if attempts >= self.settings.max_attempts:
@@ -280,7 +293,7 @@ class Worker(ConsumerMixin):
         if self._forward(message, headers, {ATTEMPTS: attempts, REASON: reason[:1000]}, target, **properties):
             self._count(message, "retried")
 
-    def park(self, message, headers, reason: str, detail: str | None = None) -> None:
+    def park(self, message: Message, headers: dict[str, Any], reason: str, detail: str | None = None) -> None:
         log.error("event parked in dead-letter queue", extra={"reason": reason, "queue": self.bus.dead_letter_queue_name})
         # A letter id of its own: an operator replays or purges this one letter even
         # when its body has no event id, or is not JSON at all.
@@ -290,7 +303,8 @@ class Worker(ConsumerMixin):
         if self._forward(message, headers, extra, self.bus.dead_letter_queue_name):
             self._count(message, "parked")
 
-    def _forward(self, message, headers, extra: dict, queue: str, **properties) -> bool:
+    def _forward(self, message: Message, headers: dict[str, Any], extra: dict[str, Any], queue: str,
+                 **properties: Any) -> bool:
         """Move the message to another of our queues: confirmed and mandatory first,
         ack after. If that fails the message goes back to its queue, never lost."""
         try:
@@ -317,7 +331,7 @@ class Worker(ConsumerMixin):
             on_return = (lambda exc, *_: setattr(self, "_returned", str(exc))) if self.bus.is_amqp else None
             self._publisher_producer = Producer(self._publisher.default_channel, on_return=on_return,
                                                 auto_declare=False)
-        return self._publisher_producer
+        return cast(Producer, self._publisher_producer)  # made along with self._publisher
 
     def _reset_producer(self) -> None:
         if self._publisher is not None:
@@ -327,7 +341,7 @@ class Worker(ConsumerMixin):
                 pass
         self._publisher = None
 
-    def _original_key(self, message, headers) -> str:
+    def _original_key(self, message: Message, headers: dict[str, Any]) -> str:
         return Arrival.of(message, headers, self.bus.exchange.name).routing_key
 
     # -- sweeps -----------------------------------------------------------------------
@@ -340,7 +354,7 @@ class Worker(ConsumerMixin):
 
     def run_sweep(self, sweep: Sweep) -> None:
         with self.tracer.start_as_current_span(f"sweep {sweep.name}"):
-            uow = self.uow_factory()
+            uow = cast("Callable[[], UnitOfWork]", self.uow_factory)()  # Runtime.worker always gives one
             try:
                 if not _sweep_lock(uow, f"{self.settings.service}:{sweep.name}"):
                     return  # another worker replica is running this sweep right now

@@ -5,20 +5,26 @@ import json
 import threading
 import time
 from collections.abc import Callable
-
-from kombu import Producer
+from typing import TYPE_CHECKING, Any, cast
 
 from salesloop.messaging.bus import CONTENT_TYPE
 from salesloop.messaging.envelope import Envelope
+from salesloop.messaging.kombu_typed import Producer
+
+if TYPE_CHECKING:
+    from salesloop.messaging.deadletters import DeadLetter
+    from salesloop.messaging.worker import Worker
+    from salesloop.service import Runtime
+    from salesloop.testing.harness import ServiceHarness
 
 
-def declare_queues(runtime) -> None:
+def declare_queues(runtime: Runtime) -> None:
     """Create the service's queue and bindings before anything is published to it."""
     with runtime.bus.connect() as connection:
         runtime.bus.declare(connection, runtime.subscriptions.bindings)
 
 
-def publish_outbox(runtime, rounds: int = 20) -> int:
+def publish_outbox(runtime: Runtime, rounds: int = 20) -> int:
     """Run the relay until its outbox has nothing left it can publish now."""
     relay = runtime.relay()
     total = 0
@@ -32,8 +38,8 @@ def publish_outbox(runtime, rounds: int = 20) -> int:
     return total
 
 
-def publish_raw(runtime, routing_key: str, body, *, headers: dict | None = None,
-                content_type: str = CONTENT_TYPE) -> None:
+def publish_raw(runtime: Runtime, routing_key: str, body: Envelope | dict[str, Any] | str | bytes, *,
+                headers: dict[str, Any] | None = None, content_type: str = CONTENT_TYPE) -> None:
     """Publish as an outside producer would (the storefront, or a broken one)."""
     if isinstance(body, Envelope):
         body = body.to_json()
@@ -48,7 +54,8 @@ def publish_raw(runtime, routing_key: str, body, *, headers: dict | None = None,
             content_type=content_type, content_encoding="utf-8", delivery_mode=2)
 
 
-def consume_until(runtime, done: Callable[[], bool], timeout: float = 15.0, worker=None) -> bool:
+def consume_until(runtime: Runtime, done: Callable[[], bool], timeout: float = 15.0,
+                  worker: Worker | None = None) -> bool:
     """Run the service's worker in a thread until ``done()`` or the timeout; say which."""
     worker = worker or runtime.worker()
     thread = threading.Thread(target=worker.run, daemon=True)
@@ -66,13 +73,13 @@ def consume_until(runtime, done: Callable[[], bool], timeout: float = 15.0, work
         worker.connection.release()
 
 
-def dead_letters(runtime) -> list:
+def dead_letters(runtime: Runtime) -> list[DeadLetter]:
     from salesloop.messaging.deadletters import DeadLetterQueue
 
     return DeadLetterQueue(runtime.bus).list()
 
 
-def cleanup_bus(runtime) -> None:
+def cleanup_bus(runtime: Runtime) -> None:
     with runtime.bus.connect() as connection:
         runtime.bus.delete_all(connection)
         try:
@@ -81,9 +88,9 @@ def cleanup_bus(runtime) -> None:
             pass
 
 
-def queues_empty(harness_or_runtime) -> bool:
+def queues_empty(harness_or_runtime: ServiceHarness | Runtime) -> bool:
     """Nothing ready in the service queue or waiting in its retry queue."""
-    runtime = getattr(harness_or_runtime, "runtime", harness_or_runtime)
+    runtime = cast("Runtime", getattr(harness_or_runtime, "runtime", harness_or_runtime))
     bus = runtime.bus
     with bus.connect() as connection:
         depths = [bus.queue_depth(connection, name) for name in (bus.queue_name, bus.retry_queue_name)]

@@ -18,8 +18,14 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from selenium.webdriver import Chrome
+    from selenium.webdriver.remote.webdriver import WebDriver
 
 CHROMIUM = os.environ.get("SALESLOOP_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("SALESLOOP_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -40,7 +46,7 @@ def require_browser() -> None:
 
 
 @contextmanager
-def chromium(width: int = 1280, height: int = 900, *, language: str = "en-US") -> Iterator:
+def chromium(width: int = 1280, height: int = 900, *, language: str = "en-US") -> Iterator[Chrome]:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -64,7 +70,7 @@ def chromium(width: int = 1280, height: int = 900, *, language: str = "en-US") -
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def screenshot(driver, name: str) -> Path:
+def screenshot(driver: WebDriver, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     driver.save_screenshot(str(path))
@@ -74,11 +80,12 @@ def screenshot(driver, name: str) -> Path:
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @contextmanager
-def serve(app) -> Iterator[str]:
+def serve(app: Flask) -> Iterator[str]:
     """A Flask app on a free loopback port in a thread, for the length of the block."""
     from werkzeug.serving import make_server
 

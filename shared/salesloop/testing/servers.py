@@ -14,7 +14,9 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -42,7 +44,7 @@ def _tiers() -> tuple[str, ...]:
     return (tier,) if tier else TIERS
 
 
-def _unavailable(what: str, tier: str) -> None:
+def _unavailable(what: str, tier: str) -> NoReturn:
     pytest.fail(f"SALESLOOP_TEST_SERVERS={tier} but {what} is not available that way", pytrace=False)
 
 
@@ -64,14 +66,14 @@ def _docker_available() -> bool:
         return False
 
 
-def _missing(what: str) -> None:
+def _missing(what: str) -> NoReturn:
     message = f"{what} is not reachable (set its URL, start it locally, or run a Docker engine)"
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"CI requires real servers: {message}", pytrace=False)
     pytest.skip(message)
 
 
-def resolve_postgres(request) -> str:
+def resolve_postgres(request: pytest.FixtureRequest) -> str:
     for tier in _tiers():
         if tier == "env":
             url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
@@ -91,7 +93,7 @@ def resolve_postgres(request) -> str:
     _missing("PostgreSQL")
 
 
-def resolve_rabbitmq(request) -> str:
+def resolve_rabbitmq(request: pytest.FixtureRequest) -> str:
     for tier in _tiers():
         if tier == "env":
             url = os.environ.get("TEST_BUS_URL") or os.environ.get("BUS_URL")
@@ -113,7 +115,7 @@ def resolve_rabbitmq(request) -> str:
 
 
 @contextmanager
-def throwaway_database(server_url: str, prefix: str = "sl"):
+def throwaway_database(server_url: str, prefix: str = "sl") -> Iterator[str]:
     """A fresh PostgreSQL database for one test, dropped afterwards."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")

@@ -3,9 +3,11 @@ observability, per-request unit of work, audit of writes and rate limits."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from flask import Flask, g, request
+from flask import Flask, Response, g, request
+from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -13,7 +15,7 @@ from opentelemetry.instrumentation.flask import FlaskInstrumentor
 
 from salesloop.service import Runtime, ServiceSpec
 from salesloop.telemetry import setup_tracing
-from salesloop.web.auth import TokenVerifier, authenticate_request
+from salesloop.web.auth import TokenVerifier, _mark, authenticate_request
 from salesloop.web.conflicts import install_conflict_handlers
 from salesloop.web.docs import docs
 from salesloop.web.errors import install_error_handlers
@@ -21,26 +23,33 @@ from salesloop.web.guards import install_guards, refuse_empty_patch
 from salesloop.web.observability import install_observability
 from salesloop.web.openapi import SalesloopApi
 
+if TYPE_CHECKING:
+    import flask_smorest
+    from flask.typing import RouteCallable
+
+    from salesloop.uow import UnitOfWork
+
 log = logging.getLogger(__name__)
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+_View = TypeVar("_View", bound=Callable[..., Any])
 
 
 class SalesloopExtension:
     """What views reach through ``current_app.extensions['salesloop']``."""
 
-    def __init__(self, runtime):
+    def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.verifier = TokenVerifier(runtime.settings)
 
-    def readiness(self) -> dict:
+    def readiness(self) -> dict[str, dict[str, Any]]:
         return self.runtime.readiness()
 
 
-def rate_limited(limit: str | None = None):
+def rate_limited(limit: str | None = None) -> Callable[[_View], _View]:
     """Mark a public view for rate limiting (the limit defaults to PUBLIC_RATE_LIMIT)."""
 
-    def decorate(view):
-        view._salesloop_rate_limit = limit or "default"
+    def decorate(view: _View) -> _View:
+        _mark(view, "_salesloop_rate_limit", limit or "default")
         return view
 
     return decorate
@@ -55,17 +64,19 @@ def _apply_rate_limits(app: Flask, limiter: Limiter, default: str) -> None:
         marks = [getattr(t, "_salesloop_rate_limit", None) for t in targets]
         limit = next((m for m in marks if m), None)
         if limit:
-            app.view_functions[endpoint] = limiter.limit(default if limit == "default" else limit)(view)
+            limited = limiter.limit(default if limit == "default" else limit)(view)
+            # The view as it was, wrapped; mypy merges RouteCallable's two kinds of return into one.
+            app.view_functions[endpoint] = cast("RouteCallable", limited)
 
 
-def uow():
+def uow() -> UnitOfWork:
     """The request's unit of work, opened on first use and closed at teardown."""
     if "uow" not in g:
         from flask import current_app
 
         writes = request.method in WRITE_METHODS
         g.uow = current_app.extensions["salesloop"].runtime.uow(writes=writes)
-    return g.uow
+    return cast("UnitOfWork", g.uow)
 
 
 def app_factory(spec_factory: Callable[[], ServiceSpec]) -> Callable[..., Flask]:
@@ -87,8 +98,9 @@ def app_factory(spec_factory: Callable[[], ServiceSpec]) -> Callable[..., Flask]
     return create_app
 
 
-def create_service_app(runtime, blueprints, *, title: str, version: str = "1.0.0",
-                       description: str = "", domain_errors: dict | None = None) -> Flask:
+def create_service_app(runtime: Runtime, blueprints: Iterable[flask_smorest.Blueprint], *, title: str,
+                       version: str = "1.0.0", description: str = "",
+                       domain_errors: dict[type, int] | None = None) -> Flask:
     settings = runtime.settings
     app = Flask(runtime.spec.package)
     app.config.update(
@@ -105,14 +117,16 @@ def create_service_app(runtime, blueprints, *, title: str, version: str = "1.0.0
         MAX_CONTENT_LENGTH=settings.max_content_length,
         JSON_SORT_KEYS=False,
     )
-    app.json.ensure_ascii = False
+    cast(DefaultJSONProvider, app.json).ensure_ascii = False  # Flask's default provider has the option
     if settings.trusted_proxy_hops:
         # Behind an ingress the client address is in X-Forwarded-For; without this
         # every client would share the ingress's rate-limit bucket.
         hops = settings.trusted_proxy_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     # First, so the request span exists before any of our hooks can answer early.
-    FlaskInstrumentor().instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    FlaskInstrumentor().instrument_app(  # type: ignore[no-untyped-call]  # unannotated upstream
+        app, excluded_urls="healthz,readyz,metrics")
     app.extensions["salesloop"] = SalesloopExtension(runtime)
     api = SalesloopApi(app)
     for blueprint in blueprints:
@@ -133,7 +147,7 @@ def create_service_app(runtime, blueprints, *, title: str, version: str = "1.0.0
     return app
 
 
-def _audit_writes(response):
+def _audit_writes(response: Response) -> Response:
     """Every successful write, and every read of personal data, goes to the audit log.
 
     Written after the request's own unit of work is closed, in one short
@@ -149,17 +163,18 @@ def _audit_writes(response):
     return response
 
 
-def audit_read(resource: str, detail: dict | None = None) -> None:
+def audit_read(resource: str, detail: dict[str, Any] | None = None) -> None:
     """Record that personal data was shown to the caller (written after the response)."""
     g.setdefault("audit_lines", []).append(("READ_PII", resource, None, detail))
 
 
-def write_audit(action: str, resource: str, *, status: int | None = None, detail: dict | None = None) -> None:
+def write_audit(action: str, resource: str, *, status: int | None = None,
+                detail: dict[str, Any] | None = None) -> None:
     """Queue an audit line for this request."""
     g.setdefault("audit_lines", []).append((action, resource, status, detail))
 
 
-def _write_audit_lines(lines) -> None:
+def _write_audit_lines(lines: list[tuple[str, str, int | None, dict[str, Any] | None]]) -> None:
     from flask import current_app
 
     runtime = current_app.extensions["salesloop"].runtime
@@ -177,7 +192,7 @@ def _write_audit_lines(lines) -> None:
         audit_uow.close()
 
 
-def _close_uow(_exc):
+def _close_uow(_exc: BaseException | None) -> None:
     unit = g.pop("uow", None)
     if unit is not None:
         unit.rollback()  # a view that did not commit wrote nothing

@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import jwt
 from flask import current_app, g, request
-from sqlalchemy import false, true
+from sqlalchemy import ColumnElement, SQLColumnExpression, false, true
 
 from salesloop.config import PRODUCT_AUDIENCES
 from salesloop.web.errors import Problem
+
+if TYPE_CHECKING:
+    from salesloop.config import Settings
+
+_View = TypeVar("_View", bound=Callable[..., Any])
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 ROLES = ("rep", "cs_agent", "ops", "supervisor", "manager", "director", "admin")
 SERVICE_ROLES = ("storefront", "service")
@@ -59,11 +68,11 @@ class Principal:
 
 # -- tokens ---------------------------------------------------------------------------
 class TokenVerifier:
-    def __init__(self, settings):
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._jwks = None
+        self._jwks: jwt.PyJWKClient | None = None
 
-    def _key(self, token: str):
+    def _key(self, token: str) -> Any:
         if self.settings.jwt_jwks_url:
             if self._jwks is None:
                 self._jwks = jwt.PyJWKClient(self.settings.jwt_jwks_url, cache_keys=True)
@@ -83,13 +92,14 @@ class TokenVerifier:
                          region=claims.get("region"), name=claims.get("name"))
 
 
-def issue_token(settings, user: str, roles: list[str], *, team=None, region=None, name=None,
-                hours: float = 12, audience: str | list[str] | None = None) -> str:
+def issue_token(settings: Settings, user: str, roles: list[str], *, team: str | None = None,
+                region: str | None = None, name: str | None = None, hours: float = 12,
+                audience: str | list[str] | None = None) -> str:
     """A development token signed with the HS256 secret (``make token``), for the
     named audiences — by default every service of the product (and the configured
     audience, if any)."""
     now = datetime.now(timezone.utc)
-    claims = {"sub": user, "roles": roles, "iat": now, "exp": now + timedelta(hours=hours)}
+    claims: dict[str, Any] = {"sub": user, "roles": roles, "iat": now, "exp": now + timedelta(hours=hours)}
     for key, value in (("team", team), ("region", region), ("name", name)):
         if value:
             claims[key] = value
@@ -100,13 +110,19 @@ def issue_token(settings, user: str, roles: list[str], *, team=None, region=None
 
 
 # -- request integration -------------------------------------------------------------------
-def public(view):
+def public(view: _View) -> _View:
     """Mark a view (or MethodView method) as reachable without a token."""
-    view._salesloop_public = True
+    _mark(view, "_salesloop_public", True)
     return view
 
 
-def _marked(view_function, mark: str, method: str, default=None):
+def _mark(view: object, mark: str, value: object) -> None:
+    # A plain attribute of the function, as _marked reads it; setattr because mypy
+    # knows no attributes of functions.
+    setattr(view, mark, value)
+
+
+def _marked(view_function: Callable[..., Any], mark: str, method: str, default: Any = None) -> Any:
     """A mark set on a view function, or on the MethodView method for this HTTP method."""
     if hasattr(view_function, mark):
         return getattr(view_function, mark)
@@ -115,13 +131,13 @@ def _marked(view_function, mark: str, method: str, default=None):
     return getattr(handler, mark, default)
 
 
-def _is_public(view_function) -> bool:
+def _is_public(view_function: Callable[..., Any]) -> bool:
     if (request.endpoint or "").startswith("api-docs."):  # the OpenAPI document
         return True
     return bool(_marked(view_function, "_salesloop_public", request.method, False))
 
 
-def route_roles(view_function, method: str) -> tuple[str, ...] | None:
+def route_roles(view_function: Callable[..., Any], method: str) -> tuple[str, ...] | None:
     """Who may call this route with this method: None when it is public, else the roles
     its ``require_roles`` names (admin always passes) or, when it names none, the staff."""
     if _marked(view_function, "_salesloop_public", method, False):
@@ -129,7 +145,7 @@ def route_roles(view_function, method: str) -> tuple[str, ...] | None:
     return _marked(view_function, "_salesloop_roles", method) or DEFAULT_ROLES
 
 
-def _ensure_allowed(view_function, principal: Principal) -> None:
+def _ensure_allowed(view_function: Callable[..., Any], principal: Principal) -> None:
     """Deny by default: a route without ``require_roles`` is for the staff roles only.
 
     Checked here, before any body is read or validated, so a caller without the
@@ -165,25 +181,25 @@ def authenticate_request() -> None:
 
 
 def current_principal() -> Principal:
-    principal = getattr(g, "principal", None)
+    principal: Principal | None = getattr(g, "principal", None)
     if principal is None:
         raise Problem(401, "Unauthorized", "A bearer token is required.", kind="unauthorized")
     return principal
 
 
-def require_roles(*roles: str):
+def require_roles(*roles: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
     """Decorator: the caller needs at least one of these roles (admin always passes)."""
 
-    def decorate(view):
+    def decorate(view: Callable[_P, _R]) -> Callable[_P, _R]:
         @functools.wraps(view)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
             principal = current_principal()
             if not principal.has(*roles, "admin"):
                 raise Problem(403, "Forbidden", f"This needs one of the roles: {', '.join(roles)}.",
                               kind="forbidden")
             return view(*args, **kwargs)
 
-        wrapper._salesloop_roles = roles
+        _mark(wrapper, "_salesloop_roles", roles)
         return wrapper
 
     return decorate
@@ -209,7 +225,8 @@ def can_serve(principal: Principal, owner: str | None, team: str | None, region:
     return bool(principal.roles & CARE_ROLES) and (principal.region is None or region == principal.region)
 
 
-def serving_clause(principal: Principal, owner_col, team_col, region_col):
+def serving_clause(principal: Principal, owner_col: SQLColumnExpression[Any], team_col: SQLColumnExpression[Any],
+                   region_col: SQLColumnExpression[Any]) -> ColumnElement[bool]:
     """``can_serve`` as a WHERE clause."""
     seen = visibility_clause(principal, owner_col, team_col, region_col)
     if principal.roles & CARE_ROLES:
@@ -235,7 +252,7 @@ def within_scope(principal: Principal, owner: str | None, team: str | None, regi
     return owner == principal.user and same_team
 
 
-def ensure_within_scope(principal: Principal, owner, team, region) -> None:
+def ensure_within_scope(principal: Principal, owner: str | None, team: str | None, region: str | None) -> None:
     """422 naming the field that points outside the caller's scope."""
     if within_scope(principal, owner, team, region):
         return
@@ -249,7 +266,8 @@ def ensure_within_scope(principal: Principal, owner, team, region) -> None:
                   errors={field: [message]})
 
 
-def ensure_referable(principal: Principal, owner, team, region, field: str, what: str) -> None:
+def ensure_referable(principal: Principal, owner: str | None, team: str | None, region: str | None,
+                     field: str, what: str) -> None:
     """A record named by id in a body is checked like one named in the URL.
 
     422 rather than 404, since it is the body that is wrong, and the same message
@@ -271,13 +289,15 @@ def raise_unknown_reference(field: str, what: str) -> None:
                   errors={field: [f"No such {what}."]})
 
 
-def ensure_visible(principal: Principal, owner, team, region, what: str = "record") -> None:
+def ensure_visible(principal: Principal, owner: str | None, team: str | None, region: str | None,
+                   what: str = "record") -> None:
     """404, not 403: a caller outside the scope should not learn that the record exists."""
     if not can_see(principal, owner, team, region):
         raise Problem(404, "Not Found", f"No such {what}.", kind="not-found")
 
 
-def visibility_clause(principal: Principal, owner_col, team_col, region_col):
+def visibility_clause(principal: Principal, owner_col: SQLColumnExpression[Any],
+                      team_col: SQLColumnExpression[Any], region_col: SQLColumnExpression[Any]) -> ColumnElement[bool]:
     scope = principal.scope
     if scope == "all":
         return true()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
+from flask import Flask, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -35,12 +35,12 @@ def install_conflict_handlers(app: Flask) -> None:
     app.register_error_handler(OperationalError, _operational)
 
 
-def _stale(_exc):
+def _stale(_exc: StaleDataError) -> Response:
     return problem_response(409, "Conflict", "Someone else changed this record meanwhile; reload it and try again.",
                             kind="concurrent-change")
 
 
-def _integrity(exc: IntegrityError):
+def _integrity(exc: IntegrityError) -> Response:
     if is_unique_violation(exc):
         return problem_response(409, "Conflict", "This duplicates a record saved meanwhile; reload and try again.",
                                 kind="duplicate")
@@ -48,7 +48,7 @@ def _integrity(exc: IntegrityError):
     return problem_response(500, *INTERNAL, kind="internal-error")
 
 
-def _operational(exc: OperationalError):
+def _operational(exc: OperationalError) -> Response:
     if is_write_conflict(exc):
         return problem_response(409, "Conflict", "A concurrent change was saved first; try again.",
                                 kind="concurrent-change")

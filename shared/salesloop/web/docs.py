@@ -11,6 +11,7 @@ from html import escape
 
 from flask import Blueprint, Response, current_app, redirect, send_from_directory, url_for
 from swagger_ui_bundle import swagger_ui_path
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from salesloop.web.auth import public
 
@@ -42,13 +43,13 @@ docs = Blueprint("docs", __name__)
 
 @docs.get("/")
 @public
-def home():
+def home() -> WerkzeugResponse:
     return redirect(url_for("docs.page"))
 
 
 @docs.get("/docs")
 @public
-def page():
+def page() -> Response:
     html = PAGE.format(title=escape(current_app.config.get("API_TITLE", "Salesloop")),
                        assets=url_for("docs.asset", name=""), spec=url_for("api-docs.openapi_json"),
                        starter=url_for("docs.starter"))
@@ -57,7 +58,7 @@ def page():
 
 @docs.get("/docs/assets/<name>")
 @public
-def asset(name: str):
+def asset(name: str) -> Response:
     if name not in ASSETS:
         return Response("not found", status=404, mimetype="text/plain")
     response = send_from_directory(swagger_ui_path, name, max_age=86400)
@@ -66,5 +67,5 @@ def asset(name: str):
 
 @docs.get("/docs/start.js")
 @public
-def starter():
+def starter() -> Response:
     return Response(STARTER, mimetype="text/javascript")

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -16,14 +18,16 @@ TYPE_BASE = "https://salesloop.dev/problems/"
 class Problem(Exception):
     """Raise from anywhere in a request to answer with a problem document."""
 
-    def __init__(self, status: int, title: str, detail: str | None = None, *, kind: str | None = None, **extra):
+    def __init__(self, status: int, title: str, detail: str | None = None, *, kind: str | None = None,
+                 **extra: Any) -> None:
         super().__init__(detail or title)
         self.status, self.title, self.detail = status, title, detail
         self.kind = kind or title.lower().replace(" ", "-")
         self.extra = extra
 
 
-def problem_response(status: int, title: str, detail: str | None = None, *, kind: str | None = None, **extra):
+def problem_response(status: int, title: str, detail: str | None = None, *, kind: str | None = None,
+                     **extra: Any) -> Response:
     body = {
         "type": TYPE_BASE + (kind or title.lower().replace(" ", "-")),
         "title": title,
@@ -42,10 +46,10 @@ def problem_response(status: int, title: str, detail: str | None = None, *, kind
     return response
 
 
-def _field_errors(exc: HTTPException) -> dict | None:
+def _field_errors(exc: HTTPException) -> dict[str, Any] | None:
     """flask-smorest puts marshmallow's messages under exc.data['messages']."""
     data = getattr(exc, "data", None) or {}
-    messages = data.get("messages")
+    messages: dict[str, Any] | None = data.get("messages")
     if not messages:
         return None
     # Location (json/query/files) first, then fields; flatten the location for readers.
@@ -56,7 +60,7 @@ def _field_errors(exc: HTTPException) -> dict | None:
     return messages
 
 
-def _handle_http(exc: HTTPException):
+def _handle_http(exc: HTTPException) -> Response:
     status = exc.code or 500
     if status == 422:
         return problem_response(422, "Unprocessable Entity", "The request has invalid fields.",
@@ -69,16 +73,16 @@ def _handle_http(exc: HTTPException):
                             kind=exc.name.lower().replace(" ", "-"), errors=_field_errors(exc))
 
 
-def _handle_problem(exc: Problem):
+def _handle_problem(exc: Problem) -> Response:
     return problem_response(exc.status, exc.title, exc.detail, kind=exc.kind, **exc.extra)
 
 
-def _handle_validation(exc: ValidationError):
+def _handle_validation(exc: ValidationError) -> Response:
     return problem_response(422, "Unprocessable Entity", "The request has invalid fields.",
                             kind="validation-error", errors=exc.messages)
 
 
-def _handle_unexpected(exc: Exception):
+def _handle_unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return _handle_http(exc)
     log.exception("unhandled error")
@@ -95,10 +99,10 @@ def install_error_handlers(app: Flask, domain_errors: dict[type, int] | None = N
     app.register_error_handler(Exception, _handle_unexpected)
 
 
-def _domain_handler(status: int):
+def _domain_handler(status: int) -> Callable[[Exception], Response]:
     titles = {404: "Not Found", 409: "Conflict", 422: "Unprocessable Entity", 403: "Forbidden"}
 
-    def handle(exc: Exception):
+    def handle(exc: Exception) -> Response:
         extra = getattr(exc, "problem_extra", None) or {}
         return problem_response(status, titles.get(status, "Error"), str(exc),
                                 kind=type(exc).__name__.lower(), **extra)

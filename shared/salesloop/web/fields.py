@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from datetime import timezone
 from decimal import Decimal
+from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow.types import Validator
 
 MAX_ID_LENGTH = 64
 MAX_AMOUNT = Decimal(10**12)
@@ -31,7 +33,7 @@ def enum_names(enum: type[Enum]) -> list[str]:
     return [member.value for member in enum]
 
 
-def max_places(places: int):
+def max_places(places: int) -> Callable[[Decimal | None], None]:
     def check(value: Decimal | None) -> None:
         if value is not None and value.as_tuple().exponent < -places:  # type: ignore[operator]
             raise ValidationError(f"Use at most {places} decimal places.")
@@ -45,7 +47,7 @@ class Boolean(fields.Boolean):
     marshmallow takes the numbers 0 and 1 too (0 == False in Python), so a
     client's ``"published": 0`` would pass as a boolean; here it is a 422."""
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> bool:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             raise self.make_error("invalid", input=value)
         return super()._deserialize(value, attr, data, **kwargs)
@@ -57,7 +59,7 @@ class DecimalString(fields.Decimal):
     def __init__(self, **kwargs: Any):
         super().__init__(as_string=True, **kwargs)
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Decimal:
         if not isinstance(value, str) or not re.fullmatch(DECIMAL_PATTERN, value.strip()):
             raise ValidationError(DECIMAL_HELP)
         return super()._deserialize(value.strip(), attr, data, **kwargs)
@@ -85,7 +87,7 @@ def Amount(*, minimum: Decimal | int | str | None = 0,  # noqa: N802 - reads as 
     return DecimalString(validate=[*checks, *_more(kwargs.pop("validate", None))], **kwargs)
 
 
-def _more(checks) -> list:
+def _more(checks: Any) -> list[Validator]:  # ``validate=`` as marshmallow takes it: one, several or none
     return [] if checks is None else list(checks) if isinstance(checks, (list, tuple)) else [checks]
 
 
@@ -141,8 +143,9 @@ def page_args(default_size: int = PageArgs.DEFAULT_SIZE, max_size: int = PageArg
     })
 
 
-def offset_of(args: dict) -> int:
-    return (args["page"] - 1) * args["page_size"]
+def offset_of(args: dict[str, Any]) -> int:
+    offset: int = (args["page"] - 1) * args["page_size"]
+    return offset
 
 
 _page_schemas: dict[type[Schema], type[Schema]] = {}
@@ -161,5 +164,5 @@ def PageOf(item_schema: type[Schema]) -> type[Schema]:  # noqa: N802
     return _page_schemas[item_schema]
 
 
-def page_of(items: list, args: dict, total: int) -> dict:
+def page_of(items: list[Any], args: dict[str, Any], total: int) -> dict[str, Any]:
     return {"items": items, "page": args["page"], "page_size": args["page_size"], "total": total}

@@ -10,8 +10,9 @@ Every answer carries the security headers a browser needs to treat it safely.
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from flask import Flask, request
+from flask import Flask, Response, request
 from sqlalchemy.exc import DataError
 
 from salesloop.web.errors import Problem, problem_response
@@ -76,7 +77,7 @@ def refuse_empty_patch() -> None:
                   errors={"$": ["Send at least one field to change."]})
 
 
-def _json_problem(body) -> tuple[str, str] | None:
+def _json_problem(body: Any) -> tuple[str, str] | None:
     """(where, what) of the first thing wrong in a JSON document, walked without recursion."""
     stack = [(body, "$", 1)]
     while stack:
@@ -95,7 +96,7 @@ def _json_problem(body) -> tuple[str, str] | None:
     return None
 
 
-def add_security_headers(response):
+def add_security_headers(response: Response) -> Response:
     for name, value in JSON_HEADERS.items():
         response.headers.setdefault(name, value)
     if response.mimetype == "text/html":
@@ -106,8 +107,8 @@ def add_security_headers(response):
     return response
 
 
-def _data_error(exc: DataError):
-    code = getattr(exc.orig, "sqlstate", None)
+def _data_error(exc: DataError) -> Response:
+    code = getattr(exc.orig, "sqlstate", "")  # none: "" finds no key below, as None did
     what = {"22003": "A number is out of the range its field holds.",
             "22001": "A text is longer than its field holds.",
             "22021": "A text holds bytes that are not valid UTF-8.",
@@ -116,6 +117,6 @@ def _data_error(exc: DataError):
     return problem_response(422, "Unprocessable Entity", what, kind="validation-error")
 
 
-def _overflow(_exc: OverflowError):
+def _overflow(_exc: OverflowError) -> Response:
     return problem_response(422, "Unprocessable Entity", "A number is out of the range its field holds.",
                             kind="validation-error")

@@ -9,6 +9,7 @@ document cannot promise access the code refuses, or the other way round.
 from __future__ import annotations
 
 import http
+from typing import TYPE_CHECKING, Any
 
 from apispec import BasePlugin
 from flask_smorest import Api
@@ -18,6 +19,10 @@ from marshmallow import INCLUDE, Schema, fields
 from salesloop.web.auth import route_roles
 from salesloop.web.errors import PROBLEM
 from salesloop.web.fields import DECIMAL_PATTERN
+
+if TYPE_CHECKING:
+    from apispec.ext.marshmallow.field_converter import FieldConverterMixin
+    from flask import Flask
 
 BOUNDS = {"minimum": "x-minimum", "maximum": "x-maximum"}
 
@@ -43,9 +48,10 @@ class _ErrorResponsesPlugin(BasePlugin):
 
     def __init__(self) -> None:
         super().__init__()
-        self.app = None
+        self.app: Flask | None = None
 
-    def operation_helper(self, path=None, operations=None, **kwargs):
+    def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None,
+                         **kwargs: Any) -> None:
         rule = kwargs.get("rule")
         if self.app is None or rule is None or not operations:
             return
@@ -61,7 +67,8 @@ class _ErrorResponsesPlugin(BasePlugin):
                 responses.setdefault("404", "NOT_FOUND")
 
 
-def decimal_as_string(converter, field, ret, **kwargs) -> dict:
+def decimal_as_string(converter: FieldConverterMixin, field: fields.Field[Any], ret: dict[str, Any],
+                      **kwargs: Any) -> dict[str, Any]:
     """Every decimal is a string on the wire (``fields.DecimalString``), so the document
     says so; its bounds, which JSON Schema allows on numbers only, move to extensions."""
     if not isinstance(field, fields.Decimal):
@@ -72,19 +79,19 @@ def decimal_as_string(converter, field, ret, **kwargs) -> dict:
     return {"type": "string", "format": "decimal", "pattern": DECIMAL_PATTERN, **bounds}
 
 
-class SalesloopApi(Api):
+class SalesloopApi(Api):  # type: ignore[misc]  # flask-smorest ships no types
     ERROR_SCHEMA = ProblemSchema
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: Flask) -> None:
         self._error_responses = _ErrorResponsesPlugin()
         self._error_responses.app = app
         super().__init__(app, spec_kwargs={"extra_plugins": [self._error_responses]})
         self.ma_plugin.converter.add_attribute_function(decimal_as_string)
 
-    def _register_responses(self):
+    def _register_responses(self) -> None:
         """As flask-smorest's, with the problem+json body our error handlers send."""
         for status in http.HTTPStatus:
-            response = {"description": status.phrase}
+            response: dict[str, Any] = {"description": status.phrase}
             if status >= 400:
                 response["schema"] = self.ERROR_SCHEMA
             prepare_response(response, self.spec, PROBLEM)

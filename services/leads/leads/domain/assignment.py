@@ -29,7 +29,7 @@ class Skills:
     regions: frozenset[str] = frozenset()
     industries: frozenset[str] = frozenset()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name in ("product_lines", "regions", "industries"):
             object.__setattr__(self, name, skill_codes(getattr(self, name)))
 
@@ -44,7 +44,7 @@ class Rep:
     skills: Skills = field(default_factory=Skills)
     last_assigned_at: datetime | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.rep_id:
             raise InvalidField("rep_id", "is required")
         read_int(self.capacity, "capacity", minimum=0)
@@ -63,7 +63,7 @@ class AssignmentRules:
     match_industries: bool = True
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> "AssignmentRules":
+    def from_dict(cls, data: Mapping[str, object]) -> "AssignmentRules":
         reader = ConfigReader(data, "")
         rules = cls(
             version=read_text(reader.required("version"), "version"),
@@ -74,7 +74,7 @@ class AssignmentRules:
         reader.finish()
         return rules
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str | bool]:
         return {"version": self.version, "match_product_lines": self.match_product_lines,
                 "match_regions": self.match_regions, "match_industries": self.match_industries}
 
@@ -156,7 +156,8 @@ def _break_tie(lead: LeadFacts, tied: list[Rep]) -> tuple[Rep, TieBreak]:
     if never:
         longest_waiting = never
     else:
-        earliest = min(rep.last_assigned_at for rep in tied)
+        # Nobody here is unassigned (``never`` is empty); the filter only narrows the type.
+        earliest = min(rep.last_assigned_at for rep in tied if rep.last_assigned_at is not None)
         longest_waiting = [rep for rep in tied if rep.last_assigned_at == earliest]
     if len(longest_waiting) == 1:
         return longest_waiting[0], TieBreak.LEAST_RECENTLY_ASSIGNED
@@ -246,7 +247,7 @@ class FollowupPolicy:
         default_factory=lambda: {AbcClass.A: timedelta(days=1), AbcClass.B: timedelta(days=3)}
     )
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name in ("high", "medium", "low"):
             if getattr(self, name) <= timedelta(0):
                 raise InvalidField(name, "must be a positive period")
@@ -255,11 +256,11 @@ class FollowupPolicy:
             raise InvalidField("class_caps", "every cap must be a positive period")
         object.__setattr__(self, "class_caps", caps)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self.high, self.medium, self.low, tuple(sorted(self.class_caps.items()))))
 
     def period_for(self, grade: Grade | str, customer_class: AbcClass | str | None = None) -> timedelta:
-        period = getattr(self, _grade(grade).value)
+        period: timedelta = getattr(self, _grade(grade).value)
         if customer_class is not None:
             cap = self.class_caps.get(parse_abc_class(customer_class, "customer_class"))
             if cap is not None:
@@ -267,7 +268,7 @@ class FollowupPolicy:
         return period
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> "FollowupPolicy":
+    def from_dict(cls, data: Mapping[str, object]) -> "FollowupPolicy":
         """From {"high_hours": 24, "medium_hours": 72, "low_hours": 336, "class_caps_hours": {"A": 24}}."""
         reader = ConfigReader(data, "")
         defaults = cls()

@@ -61,7 +61,7 @@ class DealOutcome:
     closed_at: datetime
     amount: Money | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.deal_id:
             raise InvalidField("deal_id", "is required")
         try:
@@ -86,12 +86,12 @@ class PurchaseHistory:
     last_deal_at: datetime | None = None
     processed_deal_ids: frozenset[str] = frozenset()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "won_totals", dict(self.won_totals))
         object.__setattr__(self, "processed_deal_ids", frozenset(self.processed_deal_ids))
         optional_aware(self.last_deal_at, "last_deal_at")
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self.won_count, self.lost_count, tuple(sorted(self.won_totals.items())),
                      self.last_deal_at, self.processed_deal_ids))
 
@@ -125,6 +125,7 @@ def record_deal_outcome(history: PurchaseHistory, outcome: DealOutcome) -> Purch
     if outcome.result is DealResult.LOST:
         return replace(history, lost_count=history.lost_count + 1,
                        last_deal_at=last, processed_deal_ids=processed)
+    assert outcome.amount is not None  # DealOutcome refuses a won deal without its amount
     totals = dict(history.won_totals)
     currency = outcome.amount.currency
     totals[currency] = totals.get(currency, Decimal(0)) + outcome.amount.amount
@@ -144,7 +145,7 @@ class Customer:
     classified_as_of: datetime | None = None
     history: PurchaseHistory = field(default_factory=PurchaseHistory)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.customer_id:
             raise InvalidField("customer_id", "is required")
         if not isinstance(self.name, str) or not self.name.strip():

@@ -23,6 +23,7 @@ from .grading_rules import (
     CompanySizeRule,
     CompanySizeTier,
     Contribution,
+    GradingRule,
     IndustryFitRule,
     IntentKeywordsRule,
     NeedFitRule,
@@ -78,7 +79,7 @@ class Thresholds:
     high: int
     medium: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.high < self.medium:
             raise InvalidField("thresholds.high", "must not be below thresholds.medium")
 
@@ -100,10 +101,10 @@ class RuleSet:
 
     version: str
     thresholds: Thresholds
-    rules: tuple
+    rules: tuple[GradingRule, ...]
     timezone: str = "Asia/Shanghai"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.version, str) or not self.version.strip():
             raise InvalidField("version", "is required")
         object.__setattr__(self, "rules", tuple(self.rules))
@@ -114,7 +115,7 @@ class RuleSet:
             raise InvalidField("timezone", f"{self.timezone!r} is not a known time zone") from None
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> "RuleSet":
+    def from_dict(cls, data: Mapping[str, object]) -> "RuleSet":
         reader = ConfigReader(data, "")
         thresholds = ConfigReader(reader.required("thresholds"), "thresholds")
         built = cls(
@@ -131,7 +132,7 @@ class RuleSet:
         reader.finish()
         return built
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {
             "version": self.version,
             "timezone": self.timezone,
@@ -140,11 +141,11 @@ class RuleSet:
         }
 
 
-def ruleset_from_dict(data: Mapping) -> RuleSet:
+def ruleset_from_dict(data: Mapping[str, object]) -> RuleSet:
     return RuleSet.from_dict(data)
 
 
-def _rule_from_dict(data: object, path: str):
+def _rule_from_dict(data: object, path: str) -> GradingRule:
     reader = ConfigReader(data, path)
     rule_id = read_text(reader.required("id"), reader.path_of("id"))
     kind = reader.required("kind")

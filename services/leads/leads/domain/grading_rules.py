@@ -7,7 +7,7 @@ JSON configuration to the class that reads it.
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -50,7 +50,7 @@ class NeedFitRule:
             )
         return Contribution(self.rule_id, f"wants product lines we sell: {_listed(matched)}", self.points)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {"id": self.rule_id, "kind": self.kind, "points": self.points,
                 "product_lines": sorted(self.product_lines)}
 
@@ -82,7 +82,7 @@ class BudgetRule:
     currency: str
     tiers: tuple[BudgetTier, ...]
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         require_currency(self.currency, "currency")
         _require_tiers([tier.min_amount for tier in self.tiers], "min_amount")
         object.__setattr__(self, "tiers", tuple(sorted(self.tiers, reverse=True)))
@@ -108,7 +108,7 @@ class BudgetRule:
         lowest = self.tiers[-1].min_amount
         return Contribution(self.rule_id, f"{shown} < {lowest} {self.currency}", 0)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {"id": self.rule_id, "kind": self.kind, "currency": self.currency,
                 "tiers": [{"min_amount": str(t.min_amount), "points": t.points} for t in self.tiers]}
 
@@ -144,7 +144,7 @@ class TimeframeRule:
     rule_id: str
     tiers: tuple[TimeframeTier, ...]
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _require_tiers([tier.within_days for tier in self.tiers], "within_days")
         object.__setattr__(self, "tiers", tuple(sorted(self.tiers)))
 
@@ -164,7 +164,7 @@ class TimeframeRule:
                 )
         return Contribution(self.rule_id, f"expects to buy in {days} days, later than any window", 0)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {"id": self.rule_id, "kind": self.kind,
                 "tiers": [{"within_days": t.within_days, "points": t.points} for t in self.tiers]}
 
@@ -188,17 +188,17 @@ class SourceRule:
     rule_id: str
     weights: Mapping[LeadSource, int]
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "weights", dict(self.weights))
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self.rule_id, tuple(sorted(self.weights.items()))))
 
     def evaluate(self, facts: LeadFacts, today: date) -> Contribution:
         points = self.weights.get(facts.source, 0)
         return Contribution(self.rule_id, f"source {facts.source.value}", points)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {"id": self.rule_id, "kind": self.kind,
                 "weights": {source.value: points for source, points in self.weights.items()}}
 
@@ -228,7 +228,7 @@ class CompanySizeRule:
     rule_id: str
     tiers: tuple[CompanySizeTier, ...]
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _require_tiers([tier.min_employees for tier in self.tiers], "min_employees")
         object.__setattr__(self, "tiers", tuple(sorted(self.tiers, reverse=True)))
 
@@ -243,7 +243,7 @@ class CompanySizeRule:
                 )
         return Contribution(self.rule_id, f"{size} employees, below every tier", 0)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {"id": self.rule_id, "kind": self.kind,
                 "tiers": [{"min_employees": t.min_employees, "points": t.points} for t in self.tiers]}
 
@@ -273,7 +273,7 @@ class IntentKeywordsRule:
     points_per_match: int
     max_points: int | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         folded = tuple(dict.fromkeys(_fold(keyword) for keyword in self.keywords if keyword.strip()))
         object.__setattr__(self, "keywords", folded)
 
@@ -287,7 +287,7 @@ class IntentKeywordsRule:
             points = min(points, self.max_points)
         return Contribution(self.rule_id, f"buying signals in needs: {', '.join(found)}", points)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {"id": self.rule_id, "kind": self.kind, "keywords": list(self.keywords),
                 "points_per_match": self.points_per_match, "max_points": self.max_points}
 
@@ -318,7 +318,7 @@ class IndustryFitRule:
             return Contribution(self.rule_id, f"target industry {facts.industry}", self.points)
         return Contribution(self.rule_id, f"industry {facts.industry} is not a target", 0)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {"id": self.rule_id, "kind": self.kind, "points": self.points,
                 "industries": sorted(self.industries)}
 
@@ -331,7 +331,12 @@ class IndustryFitRule:
         )
 
 
-RULE_KINDS = {
+GradingRule = (
+    NeedFitRule | BudgetRule | TimeframeRule | SourceRule
+    | CompanySizeRule | IntentKeywordsRule | IndustryFitRule
+)
+
+RULE_KINDS: dict[str, type[GradingRule]] = {
     rule.kind: rule
     for rule in (NeedFitRule, BudgetRule, TimeframeRule, SourceRule,
                  CompanySizeRule, IntentKeywordsRule, IndustryFitRule)
@@ -341,7 +346,7 @@ RULE_KINDS = {
 # --- helpers ---------------------------------------------------------------
 
 
-def _listed(codes) -> str:
+def _listed(codes: Iterable[str]) -> str:
     return ", ".join(sorted(codes))
 
 
@@ -355,21 +360,21 @@ def _mentions(text: str, keyword: str) -> bool:
     return keyword in text
 
 
-def _require_tiers(values: list, key: str) -> None:
+def _require_tiers(values: Sequence[Hashable], key: str) -> None:
     if not values:
         raise InvalidField("tiers", "needs at least one tier")
     require_distinct(values, "tiers", key)
 
 
-def require_distinct(values: list, path: str, key: str) -> None:
-    seen = set()
+def require_distinct(values: Sequence[Hashable], path: str, key: str) -> None:
+    seen: set[Hashable] = set()
     for index, value in enumerate(values):
         if value in seen:
             raise InvalidField(f"{path}[{index}].{key}", f"{value} appears twice")
         seen.add(value)
 
 
-def _tier_readers(reader: ConfigReader):
+def _tier_readers(reader: ConfigReader) -> Iterator[tuple[str, ConfigReader]]:
     path = reader.path_of("tiers")
     for index, item in enumerate(read_list(reader.required("tiers"), path)):
         yield f"{path}[{index}]", ConfigReader(item, f"{path}[{index}]")

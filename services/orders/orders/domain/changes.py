@@ -328,7 +328,7 @@ def _check_quantity_changes(version: OrderVersion, changes: tuple[QuantityChange
 
 
 def _check_additions(items: tuple[OrderItem, ...], remaining: set[str], errors: ErrorCollector) -> None:
-    seen: set[str] = set()
+    seen: set[str | None] = set()  # None for an entry that is not an item (item_errors reports it)
     for index, item in enumerate(items):
         path = f"added_items.{index}"
         errors.extend(item_errors(item), path)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
+from typing import cast
 
 from orders.domain.currency import (
     currency_problem,
@@ -106,7 +107,9 @@ def compute_amounts(items: Sequence[OrderItem], currency: str) -> Amounts:
     without_cost = tuple(item.product_code for item in items if item.unit_cost is None)
     if without_cost:
         return Amounts(currency, total, None, None, without_cost)
-    total_cost = round_money(sum((item.line_cost(currency) for item in items), Decimal(0)), currency)
+    # Every item has a cost here (none is without one), so the filter skips nothing; it narrows the type.
+    costs = (cost for item in items if (cost := item.line_cost(currency)) is not None)
+    total_cost = round_money(sum(costs, Decimal(0)), currency)
     return Amounts(currency, total, total_cost, total - total_cost)
 
 
@@ -169,9 +172,10 @@ def _amount_problem(value: object, allow_zero: bool) -> str | None:
     problem = decimal_problem(value)
     if problem:
         return problem
-    if allow_zero and value < 0:
+    amount = cast(Decimal, value)  # decimal_problem passed: a finite Decimal
+    if allow_zero and amount < 0:
         return "must be 0 or more"
-    if not allow_zero and value <= 0:
+    if not allow_zero and amount <= 0:
         return "must be greater than 0"
     return None
 
@@ -180,6 +184,6 @@ def _percent_problem(value: object, upper: Decimal) -> str | None:
     problem = decimal_problem(value)
     if problem:
         return problem
-    if not 0 <= value <= upper:
+    if not 0 <= cast(Decimal, value) <= upper:  # decimal_problem passed: a finite Decimal
         return f"must be between 0 and {upper} percent"
     return None

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
+from typing import cast
 
 from orders.domain.currency import currency_problem
 from orders.domain.errors import IllegalTransition, InvalidInput
@@ -193,7 +195,7 @@ def _payment_problems(at: datetime, details: Mapping[str, object]) -> Iterable[t
     problem = "is required" if amount is None else decimal_problem(amount)
     if problem:
         yield "payment_amount", problem
-    elif amount < 0:
+    elif cast(Decimal, amount) < 0:  # decimal_problem passed: a finite Decimal
         yield "payment_amount", "must be 0 or more"
     problem = currency_problem(details.get("currency"))
     if problem:
@@ -202,7 +204,7 @@ def _payment_problems(at: datetime, details: Mapping[str, object]) -> Iterable[t
     problem = date_problem(paid)
     if problem:
         yield "paid_date", problem
-    elif is_aware(at) and paid > _latest_possible_local_date(at):
+    elif is_aware(at) and cast(date, paid) > _latest_possible_local_date(at):  # date_problem passed
         yield "paid_date", "must not be in the future"
 
 

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from types import MappingProxyType
+from typing import cast
 
 from orders.domain.errors import IllegalTransition, InvalidInput, RuleViolation
 from orders.domain.validation import NOT_AWARE, ErrorCollector, date_problem, is_aware, text_problem
@@ -256,4 +257,4 @@ def _checked_actor(by: object, at: object) -> datetime:
     if not is_aware(at):
         errors.add("at", NOT_AWARE)
     errors.raise_if_any("cannot update the stage")
-    return at.astimezone(UTC)
+    return cast(datetime, at).astimezone(UTC)  # is_aware passed, or raise_if_any raised

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any, cast
 
 from orders.domain.currency import currency_problem
 from orders.domain.errors import InvalidInput
@@ -68,15 +69,17 @@ def map_storefront_order(payload: object, *, company_currency: str, fx_rate: Dec
     reader = _Reader()
     placed_at = reader.aware_datetime(payload, "placed_at")
     currency = payload.get("currency")
+    # Until validate_draft passes it below, the draft holds raw payload values (None where one
+    # was missing or unreadable); the casts name what it holds once passed, the only way it leaves.
     draft = OrderDraft(
         source=OrderSource.STOREFRONT,
         source_ref=payload.get("storefront_order_id"),
-        customer=reader.customer(payload),
+        customer=cast(Customer, reader.customer(payload)),
         items=reader.items(payload),
-        currency=currency,
-        fx_rate=reader.rate(fx_rate, currency, company_currency),
-        delivery_date=reader.delivery_date(payload, placed_at, settings),
-        placed_at=placed_at,
+        currency=cast(str, currency),
+        fx_rate=cast(Decimal, reader.rate(fx_rate, currency, company_currency)),
+        delivery_date=cast(date, reader.delivery_date(payload, placed_at, settings)),
+        placed_at=cast(datetime, placed_at),
         payment_terms=reader.payment_terms(payload, settings),
         shipping_address=reader.shipping_address(payload),
     )
@@ -132,7 +135,7 @@ class _Reader:
         self.fail(path, NOT_A_DECIMAL)
         return None
 
-    def aware_datetime(self, payload: Mapping, key: str) -> datetime | None:
+    def aware_datetime(self, payload: Mapping[str, Any], key: str) -> datetime | None:
         value = payload.get(key)
         if isinstance(value, str):
             try:
@@ -174,17 +177,18 @@ class _Reader:
             parts[1] = str(self.payload_index[int(parts[1])])
         return ".".join(parts)
 
-    def customer(self, payload: Mapping) -> Customer | None:
+    def customer(self, payload: Mapping[str, Any]) -> Customer | None:
         value = payload.get("customer")
         if not isinstance(value, Mapping):
             self.fail("customer", REQUIRED if value is None else "must be an object")
             return None
+        # Raw values, checked by validate_draft like the rest of the draft.
         return Customer(
-            id=value.get("id"), name=value.get("name"),
+            id=cast(str, value.get("id")), name=cast(str, value.get("name")),
             phone=value.get("phone") or None, email=value.get("email") or None,
         )
 
-    def items(self, payload: Mapping) -> tuple[OrderItem, ...]:
+    def items(self, payload: Mapping[str, Any]) -> tuple[OrderItem, ...]:
         value = payload.get("items")
         if not isinstance(value, list):
             self.fail("items", REQUIRED if value is None else "must be a list")
@@ -211,11 +215,12 @@ class _Reader:
         if not isinstance(raw, Mapping):
             self.fail(path, "must be an object")
             return None
+        # Raw values, checked by validate_draft like the rest of the draft.
         return OrderItem(
-            product_code=raw.get("sku"),
-            description=raw.get("name"),
-            quantity=self.decimal(raw.get("qty"), f"{path}.qty"),
-            unit_price=self.decimal(raw.get("unit_price"), f"{path}.unit_price"),
+            product_code=cast(str, raw.get("sku")),
+            description=cast(str, raw.get("name")),
+            quantity=cast(Decimal, self.decimal(raw.get("qty"), f"{path}.qty")),
+            unit_price=cast(Decimal, self.decimal(raw.get("unit_price"), f"{path}.unit_price")),
             unit_cost=None,  # the storefront does not know our cost
         )
 
@@ -229,7 +234,7 @@ class _Reader:
             return None
         return first.with_quantity(first.quantity + again.quantity)
 
-    def delivery_date(self, payload: Mapping, placed_at: datetime | None,
+    def delivery_date(self, payload: Mapping[str, Any], placed_at: datetime | None,
                       settings: StorefrontSettings) -> date | None:
         value = payload.get("requested_delivery_date")
         if value is not None:
@@ -240,18 +245,20 @@ class _Reader:
         placed_on = settings.calendar.local_date(placed_at)
         return settings.calendar.add_working_days(placed_on, settings.default_delivery_days)
 
-    def payment_terms(self, payload: Mapping, settings: StorefrontSettings) -> PaymentTerms | None:
+    def payment_terms(self, payload: Mapping[str, Any], settings: StorefrontSettings) -> PaymentTerms | None:
         value = payload.get("payment_terms") or settings.default_payment_terms
         terms = PaymentTerms.parse(value) if isinstance(value, str) else None
         if terms is None:
             self.fail("payment_terms", PAYMENT_TERMS_HELP)
         return terms
 
-    def shipping_address(self, payload: Mapping) -> ShippingAddress | None:
+    def shipping_address(self, payload: Mapping[str, Any]) -> ShippingAddress | None:
         value = payload.get("shipping_address")
         if not isinstance(value, Mapping):
             self.fail("shipping_address", REQUIRED if value is None else "must be an object")
             return None
         fields = {name: value.get(name) for name in _ADDRESS_FIELDS}
         optional = {name: fields[name] or "" for name in ("line2", "region", "postal_code", "recipient")}
-        return ShippingAddress(line1=fields["line1"], city=fields["city"], country=fields["country"], **optional)
+        # Raw values, checked by validate_draft like the rest of the draft.
+        return ShippingAddress(line1=cast(str, fields["line1"]), city=cast(str, fields["city"]),
+                               country=cast(str, fields["country"]), **optional)

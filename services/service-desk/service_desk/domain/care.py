@@ -185,8 +185,8 @@ def due_tasks(
     """The care tasks due by ``today`` (plus the plan's horizons) that do not exist yet."""
     plan = plan or CarePlan()
     existing_by_customer: dict[str, list[ExistingCareTask]] = {}
-    for task in existing:
-        existing_by_customer.setdefault(task.customer_id, []).append(task)
+    for existing_task in existing:
+        existing_by_customer.setdefault(existing_task.customer_id, []).append(existing_task)
     found: dict[CareTaskKey, CareTask] = {}
     for customer in customers:
         tasks = existing_by_customer.get(customer.id, [])

@@ -274,7 +274,9 @@ def ensure_within_budget(active_regex_rules: int) -> None:
 
 
 def worst_severity(hits: Iterable[RuleHit]) -> Severity | None:
-    return max((hit.severity for hit in hits), key=lambda severity: severity.rank, default=None)
+    # Bound first: as the return value, mypy would infer the key's argument from the return type (with None).
+    worst = max((hit.severity for hit in hits), key=lambda severity: severity.rank, default=None)
+    return worst
 
 
 def normalize(text: str) -> str:
@@ -483,7 +485,7 @@ class ReviewForm:
     def score(self, marks: Mapping[str, int | None]) -> ReviewScore:
         """Weighted score out of 100; ``None`` marks an item not applicable (left out of the weights)."""
         self._check_marks(marks)
-        scored = [(item, marks[item.key]) for item in self.items if marks[item.key] is not None]
+        scored = [(item, points) for item in self.items if (points := marks[item.key]) is not None]
         critical_failure = any(item.critical and points == 0 for item, points in scored)
         weights = sum(item.weight for item, _ in scored)
         earned = sum((Decimal(item.weight) * Decimal(points) / Decimal(item.max_points) for item, points in scored),

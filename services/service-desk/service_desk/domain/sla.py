@@ -346,13 +346,15 @@ class SlaClock:
         for start, stop in run.intervals:
             piece = self.calendar.business_time_between(start, stop)
             if counted + piece > amount or (counted + piece == amount and piece):
-                return self.calendar.add(start, amount - counted)
+                reached: datetime = self.calendar.add(start, amount - counted)  # salesloop is untyped here
+                return reached
             counted += piece
         return None
 
     def _project(self, run: _Run, now: datetime, remaining: timedelta) -> datetime:
         """The due date not yet reached: from the stop if met, else as if running from now."""
-        return self.calendar.add(run.met_at or now, remaining)
+        due: datetime = self.calendar.add(run.met_at or now, remaining)  # salesloop is untyped here
+        return due
 
 
 def _check_ladder(steps: tuple[EscalationStep, ...], name: str) -> None:

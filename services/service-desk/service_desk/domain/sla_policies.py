@@ -172,7 +172,7 @@ def _enum(kind: type[StrEnum], value: Any, name: str) -> Any:
         raise InvalidConfiguration(f"{name} must be one of {choices}, got {value!r}") from None
 
 
-def _whole_number(value: Any, name: str) -> int:
+def _whole_number(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidConfiguration(f"{name} must be a whole number, got {value!r}")
     return value

@@ -196,7 +196,7 @@ def _score(raw: Mapping[str, Any], name: str, allowed: range, errors: dict[str, 
     if raw.get(name) is None:
         errors[name] = ["required"]
         return None
-    value = raw[name]
+    value: object = raw[name]
     if isinstance(value, bool) or not isinstance(value, int) or value not in allowed:
         errors[name] = [message]
         return None
