@@ -26,7 +26,8 @@ browser:  ## Debian's headless Chromium and its driver, for the browser tests (i
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 
-test: install browser traces-install  ## every test: unit, service, contract, integration, end-to-end, browser, trace viewer, deploy checks
+test: install browser traces-install  ## lint, then every test: unit, service, contract, integration, end-to-end, browser, trace viewer, deploy checks
+	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-postgres
 
