@@ -1,16 +1,8 @@
 """The Orders API's app factory (gunicorn: ``orders.app:create_app()``)."""
 from __future__ import annotations
 
-from salesloop.service import Runtime
-from salesloop.telemetry import setup_tracing
-from salesloop.web.app import create_service_app
+from salesloop.web.app import app_factory
 
 from orders.bootstrap import spec
 
-
-def create_app(runtime: Runtime | None = None):
-    service = spec()
-    setup_tracing(service.name)
-    runtime = runtime or Runtime(service)
-    return create_service_app(runtime, service.blueprints(), title=service.title,
-                              description=service.description, domain_errors=service.domain_errors)
+create_app = app_factory(spec)
