@@ -17,6 +17,7 @@ from salesloop.service import Runtime, ServiceSpec
 from salesloop.telemetry import setup_tracing
 from salesloop.web.auth import TokenVerifier, _mark, authenticate_request
 from salesloop.web.conflicts import install_conflict_handlers
+from salesloop.web import dead_letters
 from salesloop.web.docs import docs
 from salesloop.web.errors import install_error_handlers
 from salesloop.web.guards import install_guards, refuse_empty_patch
@@ -129,7 +130,7 @@ def create_service_app(runtime: Runtime, blueprints: Iterable[flask_smorest.Blue
         app, excluded_urls="healthz,readyz,metrics")
     app.extensions["salesloop"] = SalesloopExtension(runtime)
     api = SalesloopApi(app)
-    for blueprint in blueprints:
+    for blueprint in [*blueprints, dead_letters.blp]:  # every service's parked messages, the same way
         api.register_blueprint(blueprint)
     app.register_blueprint(docs)  # a plain Flask blueprint: the docs are not part of the OpenAPI document
     install_conflict_handlers(app)  # before the domain errors: a service may map IntegrityError itself

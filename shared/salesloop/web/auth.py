@@ -68,8 +68,11 @@ class Principal:
 
 # -- tokens ---------------------------------------------------------------------------
 class TokenVerifier:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, audiences: tuple[str, ...] = ()) -> None:
+        """``audiences``: accept a token naming any of these instead of the service's own
+        audience — the console, which only hands a person's token on to the services."""
         self.settings = settings
+        self.audiences = audiences
         self._jwks: jwt.PyJWKClient | None = None
 
     def _key(self, token: str) -> Any:
@@ -83,7 +86,7 @@ class TokenVerifier:
         algorithm = "RS256" if self.settings.jwt_jwks_url else self.settings.jwt_algorithm
         claims = jwt.decode(
             token, self._key(token), algorithms=[algorithm],
-            audience=self.settings.expected_audience, options={"require": ["sub", "exp", "aud"]},
+            audience=list(self.audiences) or self.settings.expected_audience, options={"require": ["sub", "exp", "aud"]},
         )
         roles = claims.get("roles") or []
         if isinstance(roles, str):
