@@ -26,9 +26,10 @@ class UpstreamError(Exception):
 
 
 class Upstream:
-    def __init__(self, urls: dict[str, str], token: str | None, timeout: float):
+    def __init__(self, urls: dict[str, str], token: str | None, timeout: float,
+                 http: requests.Session | None = None):
         self.urls, self.token, self.timeout = urls, token, timeout
-        self.http = requests.Session()
+        self.http = http or requests.Session()
 
     def request(self, method: str, service: str, path: str, **kwargs: Any) -> Any:
         headers = {"Accept": "application/json", **kwargs.pop("headers", {})}
@@ -53,6 +54,13 @@ class Upstream:
     def post(self, service: str, path: str, body: dict | None = None) -> Any:
         return self.request("POST", service, path, json=body or {})
 
+    def try_get(self, service: str, path: str, **params: Any) -> tuple[Any, UpstreamError | None]:
+        """For a page made of several answers: one refusal shows where it belongs, not instead of the page."""
+        try:
+            return self.get(service, path, **params), None
+        except UpstreamError as exc:
+            return None, exc
+
     def items(self, service: str, path: str, **params: Any) -> list:
         """A list endpoint's items, whichever list shape the service answers with."""
         answer = self.get(service, path, **params)
@@ -71,5 +79,8 @@ def upstream() -> Upstream:
     """The request's client, bound to the signed-in person's token."""
     if "upstream" not in g:
         config = current_app.extensions["console"]
-        g.upstream = Upstream(config.service_urls, current_token(), config.timeout)
+        # A test hands in a session that reaches the services in-process (console_http).
+        session_factory = current_app.extensions.get("console_http")
+        g.upstream = Upstream(config.service_urls, current_token(), config.timeout,
+                              session_factory() if session_factory else None)
     return g.upstream

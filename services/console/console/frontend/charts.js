@@ -4,10 +4,10 @@
 import * as echarts from "echarts/core";
 import { BarChart, LineChart, PieChart } from "echarts/charts";
 import { GridComponent, LegendComponent, TooltipComponent, TitleComponent } from "echarts/components";
-import { SVGRenderer } from "echarts/renderers";
+import { CanvasRenderer } from "echarts/renderers";
 
 echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent, TitleComponent,
-  SVGRenderer]);
+  CanvasRenderer]);
 
 function option(spec) {
   if (spec.type === "pie") {
@@ -31,7 +31,7 @@ function option(spec) {
 
 function draw(element) {
   const spec = JSON.parse(element.dataset.chart);
-  const chart = echarts.init(element, null, { renderer: "svg" });
+  const chart = echarts.init(element, null, { renderer: "canvas" });
   chart.setOption(option(spec));
   element.dataset.drawn = "true";
   window.addEventListener("resize", () => chart.resize());

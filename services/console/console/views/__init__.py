@@ -1,8 +1,9 @@
 """The console's pages, one Blueprint per area."""
 from __future__ import annotations
 
-from console.views import auth, dashboard, health, ops, pipeline
+from console.views import auth, complaints, customers, dashboard, health, ops, pipeline, reps, traces, trends
 
 
 def blueprints() -> list:
-    return [auth.blp, dashboard.blp, pipeline.blp, ops.blp, health.blp]
+    return [auth.blp, dashboard.blp, pipeline.blp, trends.blp, reps.blp, customers.blp, complaints.blp, ops.blp,
+            traces.blp, health.blp]
