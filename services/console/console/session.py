@@ -62,9 +62,10 @@ def login_required(view):
     @wraps(view)
     def guarded(*args, **kwargs):
         if not signed_in():
-            if session.get("token"):
+            expired = bool(session.get("token"))
+            session.clear()  # before the flash: the message lives in the session too
+            if expired:
                 flash("Your session has expired. Please sign in again.", "warning")
-            session.clear()
             return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
         return view(*args, **kwargs)
 
