@@ -3,14 +3,21 @@ PYTHON  ?= python3
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 SERVICES := leads deals orders service-desk kpi
-PACKAGES := -e shared[test] $(foreach s,$(SERVICES),-e services/$(s))
+CONSOLE := services/console
+PACKAGES := -e shared[test] $(foreach s,$(SERVICES),-e services/$(s)) -e $(CONSOLE)
 STAMP   := $(VENV)/.installed
+# The console's charts (ECharts), bundled by esbuild from the npm registry's pinned lock file.
+CONSOLE_ASSETS := $(CONSOLE)/console/static/charts.js
 
 .PHONY: install browser run run-traced traces traces-install db test test-postgres test-fast lint bench demo token asyncapi broker-definitions clean
 
-install: $(STAMP)
+install: $(CONSOLE_ASSETS) $(STAMP)
 
-$(STAMP): shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml) requirements-dev.txt
+# Rebuilt when the lock file or the chart code changes; node_modules comes from `npm ci` alone.
+$(CONSOLE_ASSETS): $(CONSOLE)/package.json $(CONSOLE)/package-lock.json $(wildcard $(CONSOLE)/console/frontend/*.js)
+	cd $(CONSOLE) && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+
+$(STAMP): shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml) $(CONSOLE)/pyproject.toml requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q $(PACKAGES) -r requirements-dev.txt

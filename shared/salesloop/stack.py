@@ -5,8 +5,8 @@ prefixes each process's output with its name and stops them all when one exits
 (or on Ctrl-C). Before it starts, each database is migrated. One more process,
 ``ready``, waits until every /readyz answers 200 and says so in one line.
 
-    make run BASE_PORT=9000            # console 9000 (when present), leads 9001 … kpi 9005
-    make run ONLY="leads deals"        # a subset
+    make run BASE_PORT=9000            # console 9000 (when installed), leads 9001 … kpi 9005
+    make run ONLY="leads deals"        # a subset (without the console, which reads all five)
     BUS_NAMESPACE=demo. make run       # exchange demo.salesloop.events, queues demo.<service>
 
 Each process inherits the environment, so ``<SERVICE>_*`` variables
@@ -47,8 +47,13 @@ def executable(service: str) -> str:
     return str(Path(sys.executable).parent / f"salesloop-{service}")
 
 
-def procfile(services: list[str], base_port: int, *, api_workers: int = 1) -> str:
-    """One line per process: ``leads-api: salesloop-leads api --port 8001 --workers 1``."""
+def console_installed() -> bool:
+    return Path(executable("console")).exists()
+
+
+def procfile(services: list[str], base_port: int, *, api_workers: int = 1, console: bool = False) -> str:
+    """One line per process: ``leads-api: salesloop-leads api --port 8001 --workers 1``; with
+    ``console``, the console on the base port itself (it finds the APIs by ``<SERVICE>_URL``)."""
     lines = []
     for process in PROCESSES:
         for service, port in ports(services, base_port).items():
@@ -56,8 +61,13 @@ def procfile(services: list[str], base_port: int, *, api_workers: int = 1) -> st
             if process == "api":
                 command += ["--port", str(port), "--workers", str(api_workers)]
             lines.append(f"{service}-{process}: {shlex.join(command)}")
-    ready = [sys.executable, "-m", "salesloop.stack", "ready", *(f"http://127.0.0.1:{p}/readyz"
-                                                              for p in ports(services, base_port).values())]
+    probes = [f"http://127.0.0.1:{p}/readyz" for p in ports(services, base_port).values()]
+    if console:
+        command = [executable("console"), "api", "--host", "127.0.0.1", "--port", str(base_port),
+                   "--workers", str(api_workers)]
+        lines.append(f"console: {shlex.join(command)}")
+        probes.append(f"http://127.0.0.1:{base_port}/readyz")
+    ready = [sys.executable, "-m", "salesloop.stack", "ready", *probes]
     lines.append(f"ready: {shlex.join(ready)}")
     return "\n".join(lines) + "\n"
 
@@ -98,14 +108,15 @@ def ready(probes: list[str]) -> int:
         time.sleep(3600)
 
 
-def run(services: list[str], base_port: int) -> int:
+def run(services: list[str], base_port: int, *, console: bool = False) -> int:
     data_dir = Path(os.environ.setdefault("SALESLOOP_DATA_DIR", str(Path("var").resolve())))
     data_dir.mkdir(parents=True, exist_ok=True)
     os.environ.update(urls(services, base_port))
     if not migrate(services):
         return 1
     path = data_dir / "Procfile"
-    path.write_text(procfile(services, base_port, api_workers=int(os.environ.get("WEB_CONCURRENCY", "1"))))
+    path.write_text(procfile(services, base_port, api_workers=int(os.environ.get("WEB_CONCURRENCY", "1")),
+                             console=console))
     env_file = data_dir / "stack.env"  # honcho reads .env by default; ours is empty on purpose
     env_file.write_text("")
     code = subprocess.run([str(Path(sys.executable).parent / "honcho"), "--no-colour", "-e", str(env_file),
@@ -128,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "ready":
         return ready(args.probes)
-    return run(args.only or list(SERVICES), args.base_port)
+    # The console reads all five services: it runs with the whole stack, when it is installed.
+    return run(args.only or list(SERVICES), args.base_port, console=not args.only and console_installed())
 
 
 if __name__ == "__main__":

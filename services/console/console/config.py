@@ -9,11 +9,13 @@ CONSOLE_TIMEOUT      seconds to wait for a service's answer (default 10)
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass, field
 
 from salesloop.config import ConfigError
 
+# Outside production every worker (and every restart) must sign cookies alike,
+# or a session would end whenever another worker answers.
+DEV_SECRET_KEY = "salesloop-console-development-secret"
 SERVICES = {"leads": 8001, "deals": 8002, "orders": 8003, "service-desk": 8004, "kpi": 8005}
 
 
@@ -38,6 +40,6 @@ def load_config(environ: dict[str, str] | None = None) -> ConsoleConfig:
         raise ConfigError("CONSOLE_SECRET_KEY (32 characters or more) is required in production")
     urls = {service: env.get(f"{env_prefix(service)}_URL", f"http://127.0.0.1:{port}").rstrip("/")
             for service, port in SERVICES.items()}
-    return ConsoleConfig(secret_key=secret or secrets.token_urlsafe(32), production=production, service_urls=urls,
+    return ConsoleConfig(secret_key=secret or DEV_SECRET_KEY, production=production, service_urls=urls,
                          trace_url=env.get("CONSOLE_TRACE_URL") or None,
                          timeout=float(env.get("CONSOLE_TIMEOUT") or 10))

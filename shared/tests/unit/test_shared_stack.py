@@ -24,3 +24,9 @@ def test_the_ready_process_probes_each_api():
 def test_each_service_learns_where_the_apis_are():
     assert stack.urls(["leads", "service-desk"], 9000) == {
         "LEADS_URL": "http://127.0.0.1:9001", "SERVICE_DESK_URL": "http://127.0.0.1:9004"}
+
+
+def test_the_console_runs_on_the_base_port_and_is_probed_too():
+    procfile = lines(stack.procfile(list(stack.SERVICES), 9100, console=True))
+    assert procfile["console"].endswith("salesloop-console api --host 127.0.0.1 --port 9100 --workers 1")
+    assert procfile["ready"].endswith("http://127.0.0.1:9105/readyz http://127.0.0.1:9100/readyz")
