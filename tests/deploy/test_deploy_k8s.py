@@ -53,7 +53,8 @@ def test_kubernetes_validate_ships_the_versions_we_check():
 def test_there_are_manifests_for_every_service():
     folders = sorted(path.name for path in (checks.K8S_DIR / "services").iterdir() if path.is_dir())
     assert folders == sorted(svc.folder for svc in checks.SERVICES)
-    assert len(MANIFEST_FILES) == 3 + 9 * len(checks.SERVICES)
+    console = checks.manifest_files(checks.K8S_DIR / "console")
+    assert len(MANIFEST_FILES) == 3 + 9 * len(checks.SERVICES) + len(console)
 
 
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
@@ -118,8 +119,8 @@ def test_relays_run_once_and_nothing_scales_them():
         assert relay.document["spec"]["strategy"] == {"type": "Recreate"}
     targets = [m.document["spec"]["scaleTargetRef"]["name"] for m in manifests
                if m.kind == "HorizontalPodAutoscaler"]
-    assert sorted(targets) == sorted(f"{svc.folder}-{role}" for svc in checks.SERVICES
-                                     for role in ("api", "worker"))
+    assert sorted(targets) == sorted([f"{svc.folder}-{role}" for svc in checks.SERVICES
+                                      for role in ("api", "worker")] + ["console"])
 
 
 def test_autoscaled_deployments_leave_the_replica_count_to_the_autoscaler():
