@@ -11,6 +11,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = {"leads": "leads", "deals": "deals", "orders": "orders", "service-desk": "service_desk", "kpi": "kpi"}
+# Deployables under services/ that are not event services, with why they have another shape.
+NOT_EVENT_SERVICES = {
+    "console": "web pages over the five services' public APIs: no database, events, domain or migrations; "
+               "views/ and templates/ instead of api/, and a chart bundle built by npm",
+}
+CONSOLE = {"__init__.py", "__main__.py", "app.py", "config.py", "session.py", "upstream.py", "views", "templates",
+           "static", "frontend"}
 
 PACKAGE = {
     "__init__.py", "__main__.py", "app.py", "bootstrap.py", "config.py",
@@ -80,3 +87,14 @@ def test_the_api_is_one_module_per_resource_listed_in_init(service):
     listing = (api / "__init__.py").read_text()
     for module in modules:
         assert module in listing, f"{service}: api/{module}.py is not listed in api/__init__.py"
+
+
+def test_every_folder_under_services_is_an_event_service_or_named_with_its_reason():
+    folders = {p.name for p in (ROOT / "services").iterdir() if p.is_dir()}
+    assert folders == set(SERVICES) | set(NOT_EVENT_SERVICES)
+
+
+def test_the_console_keeps_its_own_shape():
+    package = ROOT / "services" / "console" / "console"
+    assert entries(package) == CONSOLE
+    assert (ROOT / "services" / "console" / "tests" / "conftest.py").exists()

@@ -1,13 +1,8 @@
-"""The console over the five real services in-process, with a small company in them.
-
-Reps r-1 (team-1, east) and r-2 (team-2, west) each own an open deal; a manager
-of the east region sees r-1's; KPI has this month's orders of both reps.
-"""
+"""The console over the five real services in-process, with a small company in them
+(console_client.py: who is in it)."""
 from __future__ import annotations
 
 import importlib
-import re
-from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -18,12 +13,10 @@ from console.config import ConsoleConfig
 
 importable_test_folder(__file__)
 
-from in_process import SERVICE_URLS, InProcessAdapter, session_factory  # noqa: E402 - once on the path
+from console_client import R1, R2, open_deal, order_created, sign_in  # noqa: E402 - once on the path
+from in_process import SERVICE_URLS, InProcessAdapter, session_factory  # noqa: E402
 
 PACKAGES = {"leads": "leads", "deals": "deals", "orders": "orders", "service-desk": "service_desk", "kpi": "kpi"}
-R1 = {"user": "r-1", "team": "team-1", "region": "east"}
-R2 = {"user": "r-2", "team": "team-2", "region": "west"}
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
@@ -35,24 +28,6 @@ def services(service_harness):
         create = importlib.import_module(f"{package}.app").create_app
         built[service] = service_harness(spec(), create)
     return built
-
-
-def open_deal(deals, who: dict, customer: str, amount: str) -> dict:
-    body = {"customer_id": f"c-{who['user']}", "customer_name": customer, "amount": amount, "currency": "CNY",
-            "expected_close_date": (date.today() + timedelta(days=60)).isoformat()}
-    response = deals.post("/deals", json=body, role="rep", **who)
-    assert response.status_code == 201, response.json
-    return response.json
-
-
-def order_created(kpi, order_id: str, who: dict, amount: str) -> None:
-    data = {"order_id": order_id, "order_number": f"SO-{order_id}", "version": 1, "origin": "contract",
-            "customer_id": f"c-{who['user']}", "customer_name": "客户", "rep_id": who["user"], "team": who["team"],
-            "region": who["region"], "currency": "CNY", "fx_rate": "1", "total_amount": amount,
-            "total_cost": "100.00", "status": "created", "occurred_at": datetime.now(timezone.utc).isoformat(),
-            "items": [{"product_code": "ERP", "description": "licence", "quantity": "1", "unit_price": amount,
-                       "unit_cost": "100.00", "amount": amount}]}
-    assert kpi.deliver("orders.order.created", data).value == "handled"
 
 
 @pytest.fixture
@@ -90,16 +65,6 @@ def console(make_console):
 @pytest.fixture
 def browser_client(console):
     return console.test_client()
-
-
-def csrf_token(client, path: str = "/login") -> str:
-    return CSRF.search(client.get(path).get_data(as_text=True)).group(1)
-
-
-def sign_in(client, role: str, user: str, team: str = "", region: str = ""):
-    token = csrf_token(client)
-    return client.post("/login/dev", data={"csrf_token": token, "role": role, "user": user, "team": team,
-                                           "region": region})
 
 
 @pytest.fixture

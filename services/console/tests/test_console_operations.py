@@ -4,7 +4,7 @@ from __future__ import annotations
 from salesloop.messaging.kombu_typed import Producer
 from salesloop.messaging.worker import LETTER_ID, ORIGINAL_KEY, REASON
 
-from conftest import csrf_token
+from console_client import csrf_token
 
 
 def park(harness, letter_id: str) -> None:
@@ -72,7 +72,7 @@ def test_a_service_that_does_not_answer_is_shown_not_ready(services, signed_in, 
 
 
 def test_a_trace_link_goes_to_the_configured_viewer_for_a_visible_order(services, make_console):
-    from conftest import sign_in
+    from console_client import sign_in
 
     console = make_console(trace_url="http://traces.example/search?{kind}={id}")
     client = console.test_client()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 
-from conftest import R1, R2
+from console_client import R1, R2
 
 CHART = re.compile(r'data-chart="([^"]+)"')
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from salesloop.config import load_settings
 from salesloop.web.auth import issue_token
 
-from conftest import csrf_token, sign_in
+from console_client import csrf_token, sign_in
 
 
 def test_an_anonymous_page_asks_to_sign_in_and_reads_nothing(browser_client, network):

@@ -18,6 +18,7 @@ from salesloop.telemetry import setup_tracing
 from salesloop.web.auth import TokenVerifier, _mark, authenticate_request
 from salesloop.web.conflicts import install_conflict_handlers
 from salesloop.web import dead_letters
+from salesloop.web.audit import audit_read, write_audit  # noqa: F401 - where the services import them
 from salesloop.web.docs import docs
 from salesloop.web.errors import install_error_handlers
 from salesloop.web.guards import install_guards, refuse_empty_patch
@@ -162,17 +163,6 @@ def _audit_writes(response: Response) -> Response:
         _close_uow(None)
         _write_audit_lines(lines)
     return response
-
-
-def audit_read(resource: str, detail: dict[str, Any] | None = None) -> None:
-    """Record that personal data was shown to the caller (written after the response)."""
-    g.setdefault("audit_lines", []).append(("READ_PII", resource, None, detail))
-
-
-def write_audit(action: str, resource: str, *, status: int | None = None,
-                detail: dict[str, Any] | None = None) -> None:
-    """Queue an audit line for this request."""
-    g.setdefault("audit_lines", []).append((action, resource, status, detail))
 
 
 def _write_audit_lines(lines: list[tuple[str, str, int | None, dict[str, Any] | None]]) -> None:

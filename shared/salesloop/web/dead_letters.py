@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
+from salesloop.web.audit import write_audit
 from salesloop.web.auth import require_roles
 from salesloop.web.blueprint import Blueprint
 from salesloop.web.fields import Boolean, Id, PageArgs, PageOf
@@ -77,8 +78,6 @@ def _selection(body: dict[str, Any]) -> Selection:
 
 def _answer(action: str, result: Result) -> dict[str, Any]:
     from flask import request
-
-    from salesloop.web.app import write_audit  # here: the app module registers this blueprint
 
     write_audit(f"DEAD_LETTER_{action.upper()}", request.path, detail={"done": result.done, "kept": result.kept})
     return {"action": action, "count": result.count, "done": result.done, "kept": result.kept}
