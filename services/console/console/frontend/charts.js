@@ -32,7 +32,8 @@ function option(spec) {
 function draw(element) {
   const spec = JSON.parse(element.dataset.chart);
   const chart = echarts.init(element, null, { renderer: "canvas" });
-  chart.setOption(option(spec));
+  // No animation: a page shows its figures at once (and a screenshot shows them whole).
+  chart.setOption({ animation: false, ...option(spec) });
   element.dataset.drawn = "true";
   window.addEventListener("resize", () => chart.resize());
 }
