@@ -43,7 +43,7 @@ import random
 import secrets
 import sys
 import threading
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -1316,6 +1316,17 @@ then curl -H "Authorization: Bearer $TOKEN" <url>  (a manager: make -s token ROL
   public        {url['service-desk']}/faq?q={quote("发票")}   (the FAQ search for 发票, percent-encoded for curl)""")
     if run.unanswered:
         print(f"  a survey link nobody answered yet (as the customer got it): {run.unanswered[0]}")
+    console_at(run)
+
+
+def console_at(run: Run) -> None:
+    """The console (make run starts it on the port before leads') and whom to sign in as."""
+    leads = urlsplit(run.api.urls["leads"])
+    console = f"{leads.scheme}://{leads.hostname}:{(leads.port or 80) - 1}"
+    manager = next(iter(run.company.managers.values()))
+    rep = next(iter(run.company.reps.values()))
+    print(f"""  console       {console}/  (development sign-in, e.g. manager {manager.user} region {manager.region};
+                rep {rep.user} team {rep.team} region {rep.region}; ops {run.company.ops.user}; admin {run.company.admin.user})""")
 
 
 # -- main -----------------------------------------------------------------------------------------------------------

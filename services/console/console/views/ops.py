@@ -66,6 +66,9 @@ def service_state(service: str) -> dict:
     state["gauges"] = gauges(service, state)
     letters, problem = upstream().try_get(service, "/admin/dead-letters", page_size=50)
     state["letters"] = letters["items"] if letters else []
+    if letters and "salesloop_dead_letter_depth" not in state["gauges"]:
+        # The embedded bus reports no depth in /metrics; the listing's total is the same figure.
+        state["gauges"]["salesloop_dead_letter_depth"] = float(letters["total"])
     state["letters_error"] = f"{problem.status} {problem.detail or problem.title}" if problem else None
     return state
 
