@@ -10,7 +10,7 @@ path of a file holding it.
     SERVICE_DESK_SLA_POLICIES              the first SLA policy book (later versions via PUT /sla-policies)
     SERVICE_DESK_QA_RULES                  the first compliance rules (later edited via /qa/rules)
     SERVICE_DESK_CARE_PLAN                 care schedule per ABC class, holidays (domain.care.CarePlan)
-    SERVICE_DESK_SURVEY_URL                base of the survey links       (http://localhost:8004/surveys)
+    SERVICE_DESK_SURVEY_URL                public base of the survey links (http://localhost:8004/surveys)
     SERVICE_DESK_SURVEY_EXPIRES_DAYS       a survey link's life             (30)
     SERVICE_DESK_SURVEY_REMIND_AFTER_HOURS one reminder after               (72)
     SERVICE_DESK_RECORDING_RETENTION_DAYS  default recording retention      (180)
