@@ -80,3 +80,31 @@ def test_a_trace_link_goes_to_the_configured_viewer_for_a_visible_order(services
     response = client.get("/trace/order/o-unknown")
     assert response.status_code == 404 and "Traceback" not in response.get_data(as_text=True)
     assert client.get("/trace/invoice/1").status_code == 404
+
+
+PHONE_ORDER = {
+    "customer": {"id": "cust-9", "name": "宁波海曙贸易", "phone": "+86 574 8765 4321", "contact_name": "赵敏"},
+    "items": [{"product_code": "TEA-01", "description": "Longjing 250 g", "quantity": "3", "unit_price": "19.99",
+               "unit_cost": "12.50"}],
+    "currency": "CNY", "payment_terms": "net_30",
+    "shipping_address": {"line1": "中山西路 1 号", "city": "宁波", "country": "CN", "postal_code": "315000"},
+}
+
+
+def test_an_orders_trace_link_opens_the_viewer_on_it_for_whoever_may_read_it(services, make_console):
+    from datetime import date, timedelta
+
+    from console_client import sign_in
+
+    body = {**PHONE_ORDER, "delivery_date": (date.today() + timedelta(days=30)).isoformat()}
+    created = services["orders"].post("/orders", json=body, role="rep", user="r-1", team="team-1", region="east")
+    assert created.status_code == 201, created.json
+    order_id = created.json["id"]
+    console = make_console(trace_url="http://traces.example/search?{kind}={id}")
+    owner, stranger = console.test_client(), console.test_client()
+    sign_in(owner, "rep", "r-1", "team-1", "east")
+    sign_in(stranger, "rep", "r-2", "team-2", "west")
+    assert f"/trace/order/{order_id}" in owner.get("/orders").get_data(as_text=True)
+    response = owner.get(f"/trace/order/{order_id}")
+    assert (response.status_code, response.location) == (302, f"http://traces.example/search?order={order_id}")
+    assert stranger.get(f"/trace/order/{order_id}").status_code == 404
