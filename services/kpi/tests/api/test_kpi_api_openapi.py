@@ -8,6 +8,10 @@ from salesloop.testing.identities import ANONYMOUS
 
 OPERATIONS = [
     ("POST", "/admin/classify", ("200", "401", "403", "422", "default"), "ClassifyOut"),
+    # Every service's dead letters (salesloop.web.dead_letters).
+    ("GET", "/admin/dead-letters", ("200", "401", "403", "422", "default"), "DeadLetterPage"),
+    ("POST", "/admin/dead-letters/purge", ("200", "401", "403", "422", "default"), "ActionOut"),
+    ("POST", "/admin/dead-letters/replay", ("200", "401", "403", "422", "default"), "ActionOut"),
     ("GET", "/admin/projection", ("200", "401", "403", "default"), "ProjectionOut"),
     ("POST", "/admin/rebuild", ("200", "401", "403", "422", "default"), "RebuildOut"),
     ("GET", "/awards", ("200", "401", "403", "422", "default"), "AwardsOut"),
