@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # stack, otlp, e2e_* helpers
 from salesloop.testing.proxy import Proxy  # noqa: E402
 from otlp import OtlpReceiver  # noqa: E402
 from phoenix import Phoenix  # noqa: E402
-from stack import EMBEDDED, PG_RABBITMQ, SERVICES, Stack  # noqa: E402
+from stack import EMBEDDED, PG_RABBITMQ, SERVICES, Stack, forget_broker_names  # noqa: E402
 
 SERVICE_ENV = {
     # The desk's SLA sweep every second, so a breach escalates while the test waits;
@@ -82,24 +82,6 @@ def _embedded(workdir: Path) -> dict:
     return {"database_urls": databases, "bus_url": f"filesystem://{workdir / 'bus'}", "proxy": None}
 
 
-def _forget_broker_names(stack: Stack) -> None:
-    """Drop this run's queues and exchange from the shared RabbitMQ."""
-    from kombu import Connection
-
-    with Connection(stack.broker_url, connect_timeout=5) as connection:
-        channel = connection.channel()
-        names = [stack.queue(s) + suffix for s in SERVICES for suffix in ("", ".retry", ".dlq")]
-        for name in names:
-            try:
-                channel.queue_delete(name)
-            except Exception:
-                channel = connection.channel()
-        try:
-            channel.exchange_delete(stack.exchange)
-        except Exception:
-            pass
-
-
 @pytest.fixture(scope="session", params=[PG_RABBITMQ, EMBEDDED])
 def stack(request, tmp_path_factory, otlp):
     backend = request.param
@@ -124,4 +106,4 @@ def stack(request, tmp_path_factory, otlp):
                       "and retried:\n  " + "\n  ".join(stack.conflicts))
             stack.stop_all()
             if stack.is_amqp:
-                _forget_broker_names(stack)
+                forget_broker_names(stack)

@@ -293,3 +293,21 @@ class Stack:
     def log_tail(self, service: str, process: str, lines: int = 25) -> str:
         tail = self.logs(service, process).splitlines()[-lines:]
         return f"--- {self.workdir}/log/{service}-{process}.log (last {len(tail)} lines)\n" + "\n".join(tail)
+
+
+def forget_broker_names(stack: Stack) -> None:
+    """Drop a run's queues and exchange from the shared RabbitMQ."""
+    from kombu import Connection
+
+    with Connection(stack.broker_url, connect_timeout=5) as connection:
+        channel = connection.channel()
+        names = [stack.queue(s) + suffix for s in SERVICES for suffix in ("", ".retry", ".dlq")]
+        for name in names:
+            try:
+                channel.queue_delete(name)
+            except Exception:
+                channel = connection.channel()
+        try:
+            channel.exchange_delete(stack.exchange)
+        except Exception:
+            pass
