@@ -31,7 +31,8 @@ EXTRA: dict[str, dict[str, str]] = {
     "leads": {},
     "deals": {},
     "orders": {},
-    "service-desk": {},
+    "service-desk": {"pages": "the customer's survey page: HTML templates, texts in two languages and its "
+                             "stylesheet, served beside the JSON API (no other service has a page for customers)"},
     "kpi": {},
 }
 

@@ -22,6 +22,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from sqlalchemy import Row, or_, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from salesloop.messaging.bus import CONTENT_TYPE, Bus
 from salesloop.messaging.confirms import Confirms, Unroutable
@@ -290,18 +291,39 @@ class _AdvisoryLock:
     def __enter__(self) -> _AdvisoryLock:
         if self.database.is_sqlite:
             return self
-        with suppress_instrumentation():
-            self.connection = self.database.engine.connect()
+        backoff = Backoff()
         while not self.stop.is_set():
-            with suppress_instrumentation():
-                got = self.connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
-                self.connection.commit()
-            if got:
-                return self
-            # Alive, and rightly idle: a standby is ready to take over, not to publish.
-            self.heartbeat.not_ready("standby: another relay of this service is active")
-            self.stop.wait(2.0)
+            try:
+                if self._try_lock():
+                    return self
+                # Alive, and rightly idle: a standby is ready to take over, not to publish.
+                self.heartbeat.not_ready("standby: another relay of this service is active")
+                self.stop.wait(2.0)
+            except DBAPIError as exc:
+                # The database is away (a restart, a cut connection): the relay is the only
+                # way events leave, so it waits for it instead of exiting.
+                self._drop_connection()
+                delay = backoff.next()
+                self.heartbeat.not_ready(f"database unavailable: {type(exc).__name__}")
+                log.warning("cannot take the relay lock, retrying", extra={"error": str(exc), "retry_in": delay})
+                self.stop.wait(delay)
         return self
+
+    def _try_lock(self) -> bool:
+        with suppress_instrumentation():
+            if self.connection is None:
+                self.connection = self.database.engine.connect()
+            got = self.connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
+            self.connection.commit()
+        return bool(got)
+
+    def _drop_connection(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.invalidate()
+            except DBAPIError:
+                pass
+            self.connection = None
 
     def __exit__(self, *exc: object) -> Literal[False]:
         if self.connection is not None:

@@ -59,6 +59,13 @@ class Proxy:
         finally:
             for sock in (source, sink):
                 try:
+                    # shutdown first: a bare close() does not wake the other pipe's recv(), so
+                    # the far end would never see the connection end (a dead client's
+                    # PostgreSQL session, and its advisory lock, would live on).
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                try:
                     sock.close()
                 except OSError:
                     pass

@@ -123,3 +123,34 @@ def test_a_worker_killed_between_its_commit_and_its_ack_has_one_effect(pair):
     assert count(beta.runtime, "tallies") == 1
     assert len(beta.published("demo.note.counted")) == 1
     assert dead_letters(beta.runtime) == []  # absorbed by the inbox, not parked as a failure
+
+
+def test_a_relay_whose_database_is_away_waits_for_it_instead_of_exiting(pair):
+    """The single-relay lock is taken on PostgreSQL before anything is published: a
+    database that is away then (a restart, a cut connection) is waited for, not a crash."""
+    from sqlalchemy.engine import make_url
+
+    from salesloop.service import Runtime
+
+    alpha, beta = pair
+    url = make_url(alpha.runtime.settings.database_url)
+    database_proxy = Proxy(url.host or "127.0.0.1", url.port or 5432)
+    proxied = url.set(host="127.0.0.1", port=database_proxy.port).render_as_string(hide_password=False)
+    relay_runtime = Runtime(alpha.spec, alpha.runtime.settings.with_overrides(database_url=proxied,
+                                                                              relay_poll_seconds=0.05))
+    stop = threading.Event()
+    database_proxy.cut()  # the database is away before the relay takes its lock
+    thread = threading.Thread(target=relay_runtime.relay().run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        assert alpha.post("/notes", json={"text": "while the relay's database is away"}).status_code == 201
+        time.sleep(1.5)
+        assert thread.is_alive()  # before the fix: OperationalError out of run(), the process exits
+        assert unsent(alpha.runtime) == 1
+        database_proxy.restore()
+        assert consume_until(beta.runtime, lambda: count(beta.runtime, "tallies") == 1, timeout=30)
+    finally:
+        stop.set()
+        thread.join(15)
+        relay_runtime.database.dispose()
+        database_proxy.close()
