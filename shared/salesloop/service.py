@@ -29,6 +29,7 @@ from salesloop.uow import UnitOfWork
 
 if TYPE_CHECKING:
     import flask_smorest
+    from flask import Flask
     from flask.typing import ErrorHandlerCallable
     from prometheus_client import Counter
 
@@ -64,11 +65,14 @@ class ServiceSpec:
     load_config: Callable[[Settings], Any] | None = None
     # Richer answers for a few domain errors than DOMAIN_ERRORS' status alone.
     error_handlers: Mapping[type, ErrorHandlerCallable] = field(default_factory=dict)
+    # What a service serves besides its API (the desk's survey page), added to the app last.
+    extend_app: Callable[[Flask, Runtime], None] | None = None
 
     @classmethod
     def assemble(cls, *, name: str, title: str, description: str, port: int, models: ModuleType,
                  events: ModuleType, api: ModuleType, handlers: ModuleType, config: ModuleType | None = None,
-                 error_handlers: Mapping[type, ErrorHandlerCallable] | None = None) -> ServiceSpec:
+                 error_handlers: Mapping[type, ErrorHandlerCallable] | None = None,
+                 extend_app: Callable[[Flask, Runtime], None] | None = None) -> ServiceSpec:
         """A spec from the service's modules, laid out as every service is.
 
         models.metadata, events.catalog, api.blueprints, api.DOMAIN_ERRORS,
@@ -81,7 +85,7 @@ class ServiceSpec:
                    domain_errors=dict(api.DOMAIN_ERRORS),
                    migrations=Path(cast(str, models.__file__)).parent / "migrations",  # a package's module has one
                    port=port, load_config=config.load_config if config else None,
-                   error_handlers=dict(error_handlers or {}))
+                   error_handlers=dict(error_handlers or {}), extend_app=extend_app)
 
 
 class Runtime:

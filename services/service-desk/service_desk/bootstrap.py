@@ -1,25 +1,13 @@
 """The composition root: everything the Service desk service is made of, wired once."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from salesloop.service import ServiceSpec
 
-from service_desk import api, events, handlers, models
+from service_desk import api, config, events, handlers, models, pages
 
 
 def spec() -> ServiceSpec:
-    return ServiceSpec(
-        name="service-desk",
-        package="service_desk",
-        title="Salesloop Service desk",
+    return ServiceSpec.assemble(
+        name="service-desk", title="Salesloop Service desk", port=8004,
         description="Tickets under SLA, satisfaction surveys, agents' interactions and compliance QA, customer care.",
-        metadata=models.metadata,
-        catalog=events.catalog,
-        blueprints=api.blueprints,
-        subscriptions=handlers.subscriptions,
-        sweeps=handlers.sweeps,
-        domain_errors=api.DOMAIN_ERRORS,
-        migrations=Path(__file__).parent / "migrations",
-        port=8004,
-    )
+        models=models, events=events, api=api, handlers=handlers, config=config, extend_app=pages.serve_pages)

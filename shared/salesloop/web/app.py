@@ -95,6 +95,8 @@ def app_factory(spec_factory: Callable[[], ServiceSpec]) -> Callable[..., Flask]
             app.register_error_handler(error, handler)
         if spec.load_config is not None:
             app.extensions[spec.package] = spec.load_config(runtime.settings)
+        if spec.extend_app is not None:
+            spec.extend_app(app, runtime)
         return app
 
     return create_app
