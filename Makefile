@@ -9,7 +9,7 @@ STAMP   := $(VENV)/.installed
 # The console's charts (ECharts), bundled by esbuild from the npm registry's pinned lock file.
 CONSOLE_ASSETS := $(CONSOLE)/console/static/charts.js
 
-.PHONY: install browser run run-traced traces traces-install db test test-postgres test-fast lint bench demo token asyncapi broker-definitions clean
+.PHONY: soak install browser run run-traced traces traces-install db test test-postgres test-fast lint bench demo token asyncapi broker-definitions clean
 
 install: $(CONSOLE_ASSETS) $(STAMP)
 
@@ -44,6 +44,10 @@ test-postgres: install  ## every service's API and handler tests again, each on 
 lint: install  ## ruff on everything, mypy strict on shared/ and every domain/
 	$(VENV)/bin/ruff check .
 	$(PY) tests/lint/typecheck.py
+
+soak: install  ## the fault suite at length: 10,000 events under more broker cuts, kills and database cuts (make soak [EVENTS=n])
+	CI=true FAULT_EVENTS=$(or $(EVENTS),10000) FAULT_BROKER_CUTS=6 FAULT_WORKER_KILLS=15 FAULT_RELAY_KILLS=3 \
+		FAULT_DB_CUTS=3 FAULT_DRAIN_SECONDS=900 $(PY) -m pytest -q -s -p no:cacheprovider tests/fault
 
 test-fast: install
 	$(PY) -m pytest -m "not integration and not e2e"

@@ -85,15 +85,17 @@ class Result:
 
 def read_letter(message: Message) -> DeadLetter:
     headers = dict(message.headers or {})
+    # kombu hands some content types' bodies over as text: a letter always holds the bytes.
+    body = message.body if isinstance(message.body, bytes) else str(message.body).encode()
     try:
-        envelope = json.loads(message.body)
+        envelope = json.loads(body)
         event_id, event_type = envelope.get("id"), envelope.get("type")
     except (ValueError, AttributeError, TypeError):
         event_id = event_type = None
     event_id = event_id if isinstance(event_id, str) else None
     event_type = event_type if isinstance(event_type, str) else None
-    return DeadLetter(headers.get(LETTER_ID) or broker_letter_id(message.body, headers), event_id, event_type,
-                      original_routing_key(headers), headers.get(REASON, ""), headers, message.body)
+    return DeadLetter(headers.get(LETTER_ID) or broker_letter_id(body, headers), event_id, event_type,
+                      original_routing_key(headers), headers.get(REASON, ""), headers, body)
 
 
 def broker_letter_id(body: bytes, headers: dict[str, Any]) -> str:
@@ -102,7 +104,7 @@ def broker_letter_id(body: bytes, headers: dict[str, Any]) -> str:
     first = deaths[-1]  # RabbitMQ keeps the oldest death last
     seed = json.dumps([first.get("queue"), first.get("reason"), str(first.get("time")),
                        list(first.get("routing-keys") or [])], default=str).encode()
-    return "b-" + hashlib.sha256(seed + b"\0" + (body if isinstance(body, bytes) else str(body).encode())).hexdigest()[:30]
+    return "b-" + hashlib.sha256(seed + b"\0" + body).hexdigest()[:30]
 
 
 def original_routing_key(headers: dict[str, Any]) -> str:
