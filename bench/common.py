@@ -15,6 +15,7 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "var" / "bench" / "results.json"
 VENV_BIN = Path(sys.executable).parent
 POSTGRES = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 RABBITMQ = os.environ.get("BENCH_BUS_URL", "amqp://guest:guest@127.0.0.1:5672//")
@@ -130,3 +131,31 @@ def report(name: str, title: str, candidate: dict, baseline: dict, key: str, uni
 
 def _extras(figures: dict) -> str:
     return "  ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items())
+
+
+def raw_confirmed_publish(count: int) -> dict:
+    """The broker's own rate on this machine: a bare kombu publisher sending ``count``
+    persistent 400-byte messages with mandatory routing and a confirm for each, to a
+    queue of its own that it deletes afterwards."""
+    import uuid
+
+    from kombu import Connection, Exchange, Producer, Queue
+
+    namespace = f"bench{uuid.uuid4().hex[:6]}."
+    exchange = Exchange(f"{namespace}raw", type="topic", durable=True)
+    queue = Queue(f"{namespace}raw", exchange=exchange, routing_key="#", durable=True)
+    body = b"x" * 400
+    with Connection(RABBITMQ, transport_options={"confirm_publish": True}) as connection:
+        channel = connection.default_channel
+        queue(channel).declare()
+        producer = Producer(channel, exchange=exchange, auto_declare=False)
+        try:
+            started = time.perf_counter()
+            for n in range(count):
+                producer.publish(body, routing_key="bench.raw", delivery_mode=2, mandatory=True,
+                                 message_id=str(n), retry=False)
+            elapsed = time.perf_counter() - started
+        finally:
+            channel.queue_delete(queue.name)
+            channel.exchange_delete(exchange.name)
+    return {"messages": count, "seconds": elapsed, "per_second": count / elapsed}
