@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from salesloop.fx import UnknownRate, fx_blueprint
 from salesloop.web.errors import problem_response
 
+from leads.api import customers, imports, leads, reps, rules
 from leads.domain.errors import Conflict, DuplicateFound, IllegalTransition, InvalidField, NotFound, RuleViolation
 
 DOMAIN_ERRORS: dict[type, int] = {
@@ -40,7 +41,5 @@ ERROR_HANDLERS = {InvalidField: _invalid_field, DuplicateFound: _duplicate}
 
 
 def blueprints() -> list:
-    from leads.api import customers, imports, leads, reps, rules
-
     return [leads.blueprint(), imports.blueprint(), reps.blueprint(), customers.blueprint(), rules.blueprint(),
             fx_blueprint()]
