@@ -4,7 +4,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import http.server
-import importlib.util
 import os
 import socket
 import subprocess
@@ -14,18 +13,8 @@ from pathlib import Path
 
 import pytest
 
+import deploy_checks as checks
 
-def _load_checks():
-    name = "salesloop_deploy_checks"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("deploy_checks.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-checks = _load_checks()
 BASE = checks.COMPOSE_DIR / "docker-compose.yml"
 OBSERVABILITY = checks.COMPOSE_DIR / "docker-compose.observability.yml"
 ENV_EXAMPLE = checks.COMPOSE_DIR / ".env.example"

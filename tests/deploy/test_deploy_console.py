@@ -5,24 +5,10 @@ bundle built by node in the image build, and finds the five APIs by <SERVICE>_UR
 """
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
+import deploy_checks as checks
 
-def _load_checks():
-    name = "salesloop_deploy_checks"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("deploy_checks.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-checks = _load_checks()
 DOCKERFILE = checks.DOCKER_DIR / "console.Dockerfile"
 SERVICE_URLS = {f"{svc.folder.upper().replace('-', '_')}_URL": svc.folder for svc in checks.SERVICES}
 

@@ -6,24 +6,11 @@ from __future__ import annotations
 
 import subprocess
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
+import deploy_checks as checks
 
-def _load_checks():
-    name = "salesloop_deploy_checks"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("deploy_checks.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-checks = _load_checks()
 LEADS = checks.SERVICES[0]
 
 

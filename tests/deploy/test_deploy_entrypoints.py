@@ -27,7 +27,6 @@ with that reason; nothing else skips.
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import shutil
@@ -46,18 +45,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-
-def _load_checks():
-    name = "salesloop_deploy_checks"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("deploy_checks.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-checks = _load_checks()
+import deploy_checks as checks
 
 # Under pytest-xdist with --dist loadgroup, one worker builds the images once.
 pytestmark = pytest.mark.xdist_group("deploy-images")

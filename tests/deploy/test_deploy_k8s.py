@@ -2,26 +2,12 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 import shutil
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
-
-def _load_checks():
-    name = "salesloop_deploy_checks"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("deploy_checks.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-checks = _load_checks()
+import deploy_checks as checks
 
 # The newest release kubernetes-validate 1.37 ships, and the oldest we promise
 # (managed clusters lag a few minors behind). Strict: unknown fields are errors.
