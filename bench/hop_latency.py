@@ -14,6 +14,7 @@ import statistics
 import threading
 import time
 import uuid
+from datetime import datetime, timezone
 
 from sqlalchemy import create_engine, text
 
@@ -21,6 +22,7 @@ from common import RABBITMQ, RESULTS, database, report
 from loop import ORDER_CREATED, running_loop
 
 EVENTS = int(os.environ.get("BENCH_HOP_EVENTS", 1000))
+WARM_UP = 30  # events sent and taken in before the measured ones
 
 
 def pace() -> float:
@@ -49,11 +51,17 @@ def figures(latencies_ms: list[float], rate: float) -> dict:
 
 def _loop_hop(count: int, rate: float) -> dict:
     with running_loop("hop") as loop:
-        paced(count, rate, loop.storefront.place)
-        loop.wait_for_orders(count, timeout=max(120.0, 3 * count / rate))
+        # Warm up first (connections, the relay's LISTEN, the workers' first batch), so
+        # the figures are the steady state's and not the start's.
+        paced(WARM_UP, rate, loop.storefront.place)
+        loop.wait_for_orders(WARM_UP, timeout=120.0)
+        measured_from = datetime.now(timezone.utc)
+        paced(count, rate, lambda n: loop.storefront.place(WARM_UP + n))
+        loop.wait_for_orders(WARM_UP + count, timeout=max(120.0, 3 * count / rate))
         with loop.engines["orders"].connect() as connection:
             committed = dict(connection.execute(text(
-                "select event_id, created_at from outbox where event_type = :type"), {"type": ORDER_CREATED}).all())
+                "select event_id, created_at from outbox where event_type = :type and created_at >= :since"),
+                {"type": ORDER_CREATED, "since": measured_from}).all())
         with loop.engines["kpi"].connect() as connection:
             taken = connection.execute(text(
                 "select event_id, processed_at from inbox where event_type = :type"), {"type": ORDER_CREATED}).all()
