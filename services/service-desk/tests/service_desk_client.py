@@ -35,3 +35,15 @@ def iso(moment: datetime) -> str:
 def data_of(harness, event_type):
     """The data of each event of this type the service wrote to its outbox, oldest first."""
     return [envelope["data"] for envelope in harness.published(event_type)]
+
+
+def delivered_order(**changes) -> dict:
+    """An ``orders.order.delivered`` payload as the orders service publishes it; a test
+    names only what it is about."""
+    return {
+        "order_id": "O-100", "order_number": "SO-2026-0100", "customer_id": "C-7", "customer_name": "华东机电",
+        "customer_contact": {"name": "李工", "phone": "13900001111", "email": "li@hd.example.com"},
+        "rep_id": "rep-3", "team": "sales-1", "region": "east", "currency": "CNY", "fx_rate": "1",
+        "total_amount": "1200.00", "status": "delivered", "delivered_at": "2026-11-20T06:00:00+00:00",
+        "occurred_at": "2026-11-20T06:00:00+00:00", "items": [], **changes,
+    }

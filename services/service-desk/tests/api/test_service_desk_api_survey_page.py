@@ -8,19 +8,13 @@ import pytest
 from sqlalchemy import text, update
 
 from service_desk.models import SurveyRow
-from service_desk_client import data_of
+from service_desk_client import data_of, delivered_order
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 CHINESE = "zh-CN,zh;q=0.9,en;q=0.8"
 ENGLISH = "en-US,en;q=0.9"
 SITE = "https://desk.test"  # the configured link base's origin (conftest: survey_url)
-DELIVERED = {
-    "order_id": "O-300", "order_number": "SO-2026-0300", "customer_id": "C-9", "customer_name": "华南电气",
-    "customer_contact": {"name": "王工", "phone": "13900002222", "email": "wang@hn.example.com"},
-    "rep_id": "rep-3", "team": "sales-1", "region": "south", "currency": "CNY", "fx_rate": "1",
-    "total_amount": "800.00", "status": "delivered", "delivered_at": "2026-11-20T06:00:00+00:00",
-    "occurred_at": "2026-11-20T06:00:00+00:00", "items": [],
-}
+DELIVERED = delivered_order(order_id="O-300", order_number="SO-2026-0300")
 
 
 class Page(HTMLParser):

@@ -9,18 +9,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import text
 
 from salesloop.testing.browser import chromium, screenshot, serve
-from service_desk_client import data_of
+from service_desk_client import data_of, delivered_order
 
 pytestmark = pytest.mark.e2e
 
 PHONE = (390, 844)
-DELIVERED = {
-    "order_id": "O-400", "order_number": "SO-2026-0400", "customer_id": "C-11", "customer_name": "西部机械",
-    "customer_contact": {"name": "赵工", "phone": "13900003333", "email": "zhao@xb.example.com"},
-    "rep_id": "rep-3", "team": "sales-1", "region": "west", "currency": "CNY", "fx_rate": "1",
-    "total_amount": "500.00", "status": "delivered", "delivered_at": "2026-11-20T06:00:00+00:00",
-    "occurred_at": "2026-11-20T06:00:00+00:00", "items": [],
-}
+DELIVERED = delivered_order(order_id="O-300", order_number="SO-2026-0300")
 
 
 @pytest.fixture

@@ -4,15 +4,9 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import text, update
 
 from service_desk.models import SurveyRow
-from service_desk_client import data_of
+from service_desk_client import data_of, delivered_order
 
-DELIVERED = {
-    "order_id": "O-100", "order_number": "SO-2026-0100", "customer_id": "C-7", "customer_name": "华东机电",
-    "customer_contact": {"name": "李工", "phone": "13900001111", "email": "li@hd.example.com"},
-    "rep_id": "rep-3", "team": "sales-1", "region": "east", "currency": "CNY", "fx_rate": "1",
-    "total_amount": "1200.00", "status": "delivered", "delivered_at": "2026-11-20T06:00:00+00:00",
-    "occurred_at": "2026-11-20T06:00:00+00:00", "items": [],
-}
+DELIVERED = delivered_order()
 
 
 def deliver(desk, **changes):

@@ -10,15 +10,11 @@ from salesloop.messaging.bus import Bus
 from salesloop.testing.broker import cleanup_bus, consume_until, declare_queues, publish_outbox, publish_raw
 from service_desk.app import create_app
 from service_desk.bootstrap import spec
+from service_desk_client import delivered_order
 
 pytestmark = pytest.mark.integration
 
-DELIVERED = {
-    "order_id": "O-777", "order_number": "SO-777", "customer_id": "C-7", "customer_name": "华东机电",
-    "customer_contact": {"name": "李工", "phone": "13900001111", "email": "li@hd.example.com"},
-    "rep_id": "rep-3", "team": "sales-1", "region": "east", "status": "delivered",
-    "delivered_at": "2026-11-20T06:00:00+00:00", "occurred_at": "2026-11-20T06:00:00+00:00",
-}
+DELIVERED = delivered_order(order_id="O-777", order_number="SO-777")
 
 
 @pytest.fixture
