@@ -114,3 +114,18 @@ def test_a_selection_names_exactly_one_thing():
     for wrong in ({}, {"letter_id": "a", "every": True}, {"event_id": "e", "letter_id": "a"}):
         with pytest.raises(ValueError):
             Selection(**wrong)
+
+
+def test_a_letter_sent_with_a_text_encoding_keeps_its_body_as_bytes(pair):
+    """py-amqp hands a body published with a content encoding over as text; a letter
+    holds bytes whatever the producer said, so `dlq show` and replay can read it."""
+    from kombu import Producer
+
+    _, beta = pair
+    with beta.runtime.bus.connect() as connection:
+        Producer(connection.default_channel).publish(
+            "纯文本, not json", exchange=beta.runtime.bus.exchange, routing_key=NOTE, content_type="text/plain",
+            content_encoding="utf-8", delivery_mode=2)
+    assert consume_until(beta.runtime, lambda: len(dead_letters(beta.runtime)) == 1)
+    [letter] = dead_letters(beta.runtime)
+    assert letter.body == "纯文本, not json".encode()
