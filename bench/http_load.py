@@ -1,0 +1,233 @@
+"""What the write-path benchmarks (deals_sign, orders_transition, desk_ticket, rss)
+share: a service's database migrated and served under gunicorn, signed tokens, the
+records a benchmark needs prepared in-process, a bounded HTTP load that takes any
+method and path, and the bare-insert baseline (bench/baseline_app.py, the one
+leads_capture measures against) run with the same clients and time budget.
+
+The load is the same bounded Python client as ``common.http_load`` (threads, one
+``requests`` session each, a time and a request budget), extended to any method
+and path and to p99, and able to stop when a benchmark's prepared records run out.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import requests
+
+from common import ROOT, VENV_BIN, database, gunicorn
+
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", 8))
+SECONDS = float(os.environ.get("BENCH_SECONDS", 8))
+WORKERS = int(os.environ.get("BENCH_WORKERS", 2))
+# What every service benchmark runs with: no broker (the outbox is still written), no
+# exporter, and a public rate limit no bench reaches (the survey link is public).
+SERVICE_ENV = {"BUS_URL": "memory://", "OTEL_SDK_DISABLED": "true", "PUBLIC_RATE_LIMIT": "100000000/minute"}
+
+# (method, path, JSON body) of the next request, or None when the client has nothing left to send.
+Step = tuple[str, str, dict | None]
+
+
+def seconds_for(quick: bool) -> float:
+    return min(SECONDS, 3.0) if quick else SECONDS
+
+
+def load(base: str, next_request: Callable[[int, int], Step | None], headers: dict, *, clients: int = CLIENTS,
+         seconds: float = SECONDS, max_requests: int = 20000) -> dict:
+    """Send requests as fast as ``clients`` threads can for a bounded time and count;
+    ``next_request(client, i)`` says what client ``client`` sends as its ``i``-th."""
+    latencies: list[float] = []
+    failures = [0]
+    statuses: dict[int, int] = {}
+    first_failure: list[str] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+    issued = [0]
+
+    def client(n: int) -> None:
+        session = requests.Session()
+        i = 0
+        while time.monotonic() < stop_at:
+            with lock:
+                if issued[0] >= max_requests:
+                    return
+                issued[0] += 1
+            step = next_request(n, i)
+            if step is None:
+                return
+            method, path, body = step
+            started = time.perf_counter()
+            response = session.request(method, base + path, json=body, headers=headers, timeout=30)
+            elapsed = time.perf_counter() - started
+            with lock:
+                if response.status_code < 300:
+                    latencies.append(elapsed)
+                else:
+                    failures[0] += 1
+                    statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                    if not first_failure:
+                        first_failure.append(f"{method} {path}: {response.status_code} {response.text[:300]}")
+            i += 1
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - began
+    latencies.sort()
+
+    def quantile(q: float) -> float | None:
+        return 1000 * latencies[int(q * (len(latencies) - 1))] if latencies else None
+
+    figures = {
+        "requests": len(latencies), "failures": failures[0], "failure_statuses": statuses,
+        "per_second": len(latencies) / wall if wall else 0.0,
+        "p50_ms": 1000 * statistics.median(latencies) if latencies else None,
+        "p95_ms": quantile(0.95), "p99_ms": quantile(0.99),
+    }
+    if first_failure:
+        figures["first_failure"] = first_failure[0]
+    return figures
+
+
+def post_each(make_path: Callable[[int, int], str | None], make_body: Callable[[int, int], dict]):
+    """A ``next_request`` POSTing ``make_body(c, i)`` to ``make_path(c, i)`` (None: stop)."""
+    def step(c: int, i: int) -> Step | None:
+        path = make_path(c, i)
+        return None if path is None else ("POST", path, make_body(c, i))
+    return step
+
+
+def token(service: str, user: str, roles: list[str], *, team: str | None = None,
+          region: str | None = None) -> str:
+    sys.path.insert(0, str(ROOT / "shared"))
+    from salesloop.config import load_settings
+    from salesloop.web.auth import issue_token
+
+    return issue_token(load_settings(service), user, roles, team=team, region=region)
+
+
+def bearer(service: str, user: str, roles: list[str], **scope) -> dict:
+    return {"Authorization": f"Bearer {token(service, user, roles, **scope)}"}
+
+
+@contextmanager
+def migrated(service: str, prefix: str) -> Iterator[dict]:
+    """A throwaway PostgreSQL database migrated to the service's head; yields the service's env."""
+    with database(prefix) as url:
+        env = {**SERVICE_ENV, "DATABASE_URL": url}
+        subprocess.run([os.path.join(os.path.dirname(sys.executable), f"salesloop-{service}"), "migrate"],
+                       env={**os.environ, **env}, check=True, capture_output=True)
+        yield env
+
+
+@contextmanager
+def runtime(spec, env: dict):
+    """The service built in this process on the benchmark's database, to prepare records
+    with its own commands (quicker than the HTTP steps, and the same rows)."""
+    from salesloop.config import load_settings
+    from salesloop.service import Runtime
+
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        built = Runtime(spec, load_settings(spec.name))
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    try:
+        yield built
+    finally:
+        built.database.engine.dispose()
+
+
+def serve(app: str, env: dict):
+    return gunicorn(app, env, WORKERS)
+
+
+def baseline(seconds: float, *, clients: int = CLIENTS) -> dict:
+    """The bare Flask + SQLAlchemy insert (bench/baseline_app.py) under the same gunicorn,
+    clients and time, with a one-second warm-up as every candidate gets."""
+    def body(c: int, i: int) -> dict:
+        n = c * 1_000_000 + i
+        return {"company": f"Bench Co {n}", "contact": {"name": "王伟", "phone": f"139{n:08d}"},
+                "needs": "需要报价 quote 50 seats"}
+
+    with database("bench_base") as url, serve("bench.baseline_app:create_app()", {"DATABASE_URL": url}) as base:
+        load(base, post_each(lambda c, i: "/leads", lambda c, i: body(c + 500, i)), {}, clients=2, seconds=1.0)
+        return load(base, post_each(lambda c, i: "/leads", body), {}, clients=clients, seconds=seconds)
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def combined(parts: dict[str, dict]) -> dict:
+    """One candidate figure from several endpoints measured one after another: the
+    requests of all over the time of all (so the slower endpoint weighs as it costs),
+    with each endpoint's own figures kept beside it."""
+    total = sum(p["requests"] for p in parts.values())
+    seconds = sum(p["requests"] / p["per_second"] for p in parts.values() if p["per_second"])
+    figures: dict = {"requests": total, "failures": sum(p["failures"] for p in parts.values()),
+                     "per_second": total / seconds if seconds else 0.0,
+                     "p99_ms": max((p["p99_ms"] or 0.0) for p in parts.values())}
+    for name, part in parts.items():
+        for key in ("per_second", "p50_ms", "p99_ms", "requests", "failures"):
+            figures[f"{name}_{key}"] = part[key]
+        if "first_failure" in part:
+            figures[f"{name}_first_failure"] = part["first_failure"]
+    return figures
+
+
+@contextmanager
+def served_with_workers(app: str, env: dict, workers: int = WORKERS):
+    """Like ``common.gunicorn`` (same command, same readiness check), also yielding a
+    function that lists the worker processes' pids (the master's children)."""
+    from common import free_port
+
+    port = free_port()
+    command = [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+               "--log-level", "warning", app]
+    child = subprocess.Popen(command, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError(f"{app} did not start: {child.stderr.read() if child.poll() is not None else ''}")
+        yield base, lambda: _children(child.pid)
+    finally:
+        child.terminate()
+        child.wait(20)
+
+
+def _children(pid: int) -> list[int]:
+    path = f"/proc/{pid}/task/{pid}/children"
+    with open(path) as listing:
+        return [int(p) for p in listing.read().split()]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of a process in MiB (VmRSS from /proc)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
