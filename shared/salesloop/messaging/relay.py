@@ -83,10 +83,16 @@ class Relay:
     # -- the loop -------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
         backoff = Backoff()
-        with self._single_active_relay(stop):
+        with self._single_active_relay(stop) as lock:
             while not stop.is_set():
+                if not lock.acquire():
+                    continue  # stopped while waiting
                 try:
-                    self._run_connected(stop, backoff)
+                    self._run_connected(stop, backoff, lock)
+                except LockLost:
+                    # Another relay may hold the lock now: publish nothing more until we hold it again.
+                    self.heartbeat.not_ready("relay lock lost; waiting for it again")
+                    log.warning("the relay lost its single-relay lock; stepping down until it holds it again")
                 except self._connection_errors() + (OSError,) as exc:  # mypy can't read (OSError, *errors)
                     self.heartbeat.not_ready(f"broker unavailable: {type(exc).__name__}")
                     delay = backoff.next()
@@ -100,7 +106,7 @@ class Relay:
                     log.exception("relay pass failed, retrying", extra={"error": str(exc), "retry_in": delay})
                     stop.wait(delay)
 
-    def _run_connected(self, stop: threading.Event, backoff: Backoff) -> None:
+    def _run_connected(self, stop: threading.Event, backoff: Backoff, lock: _AdvisoryLock) -> None:
         # Pipelined confirms on AMQP: the connection does not wait after each publish,
         # the relay waits once per batch (see Confirms).
         with self.connect() as connection, OutboxWakeup(
@@ -110,6 +116,11 @@ class Relay:
             backoff.reset()
             log.info("relay connected", extra={"broker": self.bus.kind, "wakes_on_commit": wakeup.listening})
             while not stop.is_set():
+                # Each pass first makes sure the single-relay lock is still ours: its session
+                # gone (a restart, a cut connection, a terminated backend) frees the lock
+                # for a standby, and two active relays would publish out of order.
+                if not lock.held():
+                    raise LockLost("the single-relay lock's session is gone")
                 sent = self.relay_once(outlet)
                 self.heartbeat.beat(ready=True)
                 if sent == 0:
@@ -280,8 +291,16 @@ class Relay:
         return _AdvisoryLock(self.database, self.settings.service, stop, self.heartbeat)
 
 
+class LockLost(RuntimeError):
+    """The single-relay lock is no longer held (its database session went away)."""
+
+
 class _AdvisoryLock:
-    """On PostgreSQL a second relay waits as a standby, so rows go out in order."""
+    """On PostgreSQL a second relay waits as a standby, so rows go out in order.
+
+    The lock is a session-level advisory lock: it lasts as long as the session that
+    took it. ``held()`` checks on each pass that the session is still there and still
+    holds it; when it does not, the relay steps down and ``acquire()`` waits again."""
 
     def __init__(self, database: Database, name: str, stop: threading.Event, heartbeat: Heartbeat) -> None:
         self.database, self.key, self.stop = database, zlib.crc32(f"relay:{name}".encode()), stop
@@ -289,13 +308,18 @@ class _AdvisoryLock:
         self.connection: DbConnection | None = None
 
     def __enter__(self) -> _AdvisoryLock:
+        return self
+
+    def acquire(self) -> bool:
+        """Wait until this relay holds the lock (True) or it is stopped (False)."""
         if self.database.is_sqlite:
-            return self
+            return not self.stop.is_set()
         backoff = Backoff()
         while not self.stop.is_set():
             try:
                 if self._try_lock():
-                    return self
+                    log.info("relay lock taken: this relay is the active one")
+                    return True
                 # Alive, and rightly idle: a standby is ready to take over, not to publish.
                 self.heartbeat.not_ready("standby: another relay of this service is active")
                 self.stop.wait(2.0)
@@ -307,7 +331,28 @@ class _AdvisoryLock:
                 self.heartbeat.not_ready(f"database unavailable: {type(exc).__name__}")
                 log.warning("cannot take the relay lock, retrying", extra={"error": str(exc), "retry_in": delay})
                 self.stop.wait(delay)
-        return self
+        return False
+
+    def held(self) -> bool:
+        """Whether the session that took the lock is alive and still holds it."""
+        if self.database.is_sqlite:
+            return True
+        if self.connection is None:
+            return False
+        try:
+            with suppress_instrumentation():
+                found = self.connection.execute(text(
+                    "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+                    " AND classid = 0 AND objid = :k AND objsubid = 1 AND granted"), {"k": self.key}).first()
+                self.connection.commit()
+        except DBAPIError as exc:
+            log.warning("the relay lock's database session is gone", extra={"error": str(exc)})
+            self._drop_connection()
+            return False
+        if found is None:
+            self._drop_connection()  # a fresh session takes it again
+            return False
+        return True
 
     def _try_lock(self) -> bool:
         with suppress_instrumentation():

@@ -154,3 +154,54 @@ def test_a_relay_whose_database_is_away_waits_for_it_instead_of_exiting(pair):
         thread.join(15)
         relay_runtime.database.dispose()
         database_proxy.close()
+
+
+def test_a_relay_whose_lock_session_is_killed_steps_down_until_it_holds_the_lock_again(pair):
+    """The single-relay lock lives as long as the session that took it: when that session
+    dies (terminated here, as a database restart or a cut connection would end it) a
+    standby may take the lock, so the relay must stop publishing until it holds it again."""
+    import zlib
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from salesloop.service import Runtime
+
+    alpha, beta = pair
+    key = zlib.crc32(f"relay:{alpha.runtime.settings.service}".encode())
+    relay_runtime = Runtime(alpha.spec, alpha.runtime.settings.with_overrides(relay_poll_seconds=0.05,
+                                                                              relay_listen_seconds=0.2))
+    relay = relay_runtime.relay()
+    stop = threading.Event()
+    thread = threading.Thread(target=relay.run, args=(stop,), daemon=True)
+    conninfo = make_url(alpha.runtime.settings.database_url).set(drivername="postgresql").render_as_string(
+        hide_password=False)
+    standby = psycopg.connect(conninfo, autocommit=True)
+    admin = psycopg.connect(conninfo, autocommit=True)
+    thread.start()
+    try:
+        alpha.post("/notes", json={"text": "while the relay holds the lock"})
+        assert consume_until(beta.runtime, lambda: count(beta.runtime, "tallies") == 1, timeout=30)
+        holder = admin.execute("select pid from pg_locks where locktype = 'advisory' and classid = 0"
+                               " and objid = %s and granted", (key,)).fetchone()
+        assert holder is not None
+        # A standby queues for the lock; it gets it the moment the relay's session ends.
+        waiting = threading.Thread(target=lambda: standby.execute("select pg_advisory_lock(%s)", (key,)))
+        waiting.start()
+        time.sleep(0.3)
+        admin.execute("select pg_terminate_backend(%s)", (holder[0],))
+        waiting.join(10)
+        assert not waiting.is_alive()  # the standby is the lock holder now
+        alpha.post("/notes", json={"text": "while another relay holds the lock"})
+        time.sleep(2.0)
+        assert unsent(alpha.runtime) == 1  # before the fix: published by a relay that no longer held the lock
+        assert not relay.heartbeat.state()["ready"]
+        standby.execute("select pg_advisory_unlock(%s)", (key,))
+        assert consume_until(beta.runtime, lambda: count(beta.runtime, "tallies") == 2, timeout=30)
+        assert unsent(alpha.runtime) == 0
+    finally:
+        stop.set()
+        thread.join(15)
+        standby.close()
+        admin.close()
+        relay_runtime.database.dispose()
