@@ -29,9 +29,9 @@ run: install  ## the whole stack on SQLite files and the filesystem bus (or DATA
 db: install  ## create each service's PostgreSQL database when missing, then migrate it
 	@for s in $(SERVICES); do $(VENV)/bin/salesloop-$$s migrate --create-database || exit 1; done
 
-browser:  ## Debian's headless Chromium and its driver, for the browser tests (installed when missing)
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+browser:  ## Debian's headless Chromium, its driver and a CJK font (the screenshots' Chinese), installed when missing
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && dpkg -s fonts-noto-cjk >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk)
 
 test: install browser traces-install  ## lint, then every test: unit, service, contract, integration, end-to-end, browser, trace viewer, deploy checks
 	$(MAKE) --no-print-directory lint
