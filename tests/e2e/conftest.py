@@ -107,3 +107,13 @@ def stack(request, tmp_path_factory, otlp):
             stack.stop_all()
             if stack.is_amqp:
                 forget_broker_names(stack)
+
+
+@pytest.fixture(scope="session")
+def console(stack):
+    """The console process (``salesloop-console api``) over the stack's five APIs."""
+    from e2e_console import Console
+
+    running = Console(stack)
+    yield running
+    running.stop()
