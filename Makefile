@@ -47,7 +47,8 @@ lint: install  ## ruff on everything, mypy strict on shared/ and every domain/
 
 soak: install  ## the fault suite at length: 10,000 events under more broker cuts, kills and database cuts (make soak [EVENTS=n])
 	CI=true FAULT_EVENTS=$(or $(EVENTS),10000) FAULT_BROKER_CUTS=6 FAULT_WORKER_KILLS=15 FAULT_RELAY_KILLS=3 \
-		FAULT_DB_CUTS=3 FAULT_DRAIN_SECONDS=900 $(PY) -m pytest -q -s -p no:cacheprovider --timeout 7200 tests/fault
+		FAULT_DB_CUTS=3 FAULT_DRAIN_SECONDS=3600 $(PY) -m pytest -q -s -p no:cacheprovider --timeout 7200 \
+		--basetemp var/soak tests/fault
 
 test-fast: install
 	$(PY) -m pytest -m "not integration and not e2e"

@@ -23,6 +23,7 @@ class FaultSettings:
     poison_percent: float  # FAULT_POISON_PERCENT: poison messages per 100 events (every kind at least once)
     seed: int              # FAULT_SEED: the fault schedule's random seed (printed; set it to replay a run)
     drain_timeout: float   # FAULT_DRAIN_SECONDS: how long the stack may take to settle after the last fault
+    stall_timeout: float   # FAULT_STALL_SECONDS: how long the drain may go without any progress
 
     @classmethod
     def from_environment(cls) -> FaultSettings:
@@ -31,7 +32,8 @@ class FaultSettings:
                    database_cuts=_int("FAULT_DB_CUTS", 1),
                    poison_percent=float(os.environ.get("FAULT_POISON_PERCENT", 1)),
                    seed=_int("FAULT_SEED", random.SystemRandom().randrange(10**9)),
-                   drain_timeout=float(os.environ.get("FAULT_DRAIN_SECONDS", 300)))
+                   drain_timeout=float(os.environ.get("FAULT_DRAIN_SECONDS", 300)),
+                   stall_timeout=float(os.environ.get("FAULT_STALL_SECONDS", 120)))
 
     @property
     def contracts(self) -> int:

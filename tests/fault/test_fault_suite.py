@@ -109,14 +109,28 @@ def unsettled(stack, sent, replayed_storefront_id=None) -> list[str]:
     return missing
 
 
-def drain(stack, nemesis, sent, timeout: float, replayed_storefront_id=None) -> float:
-    started = time.monotonic()
+def drain(stack, nemesis, sent, timeout: float, stall: float, replayed_storefront_id=None) -> float:
+    """Wait until nothing is left to settle. A slow drain is not a failure, a stuck one
+    is: it fails when nothing has moved for ``stall`` seconds, or after ``timeout``."""
+    started = last_change = last_report = time.monotonic()
+    previous: list[str] = []
     while (left := unsettled(stack, sent, replayed_storefront_id)):
         nemesis.restart_crashed()
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"not drained after {timeout:.0f}s: {left}")
+        moment = time.monotonic()
+        if left != previous:
+            previous, last_change = left, moment
+        if moment - last_report >= 30:
+            print(f"[fault] draining {moment - started:.0f}s: {left}", flush=True)
+            last_report = moment
+        if moment - last_change > stall or moment - started > timeout:
+            raise AssertionError(f"not drained after {moment - started:.0f}s ({moment - last_change:.0f}s without "
+                                 f"progress): {left}\n" + worker_tails(stack))
         time.sleep(1)
     return time.monotonic() - started
+
+
+def worker_tails(stack) -> str:
+    return "\n".join(stack.log_tail(service, "worker") for service in SERVICES)
 
 
 def replay_fixed(stack, sent, letters, tmp_path) -> str:
@@ -152,13 +166,13 @@ def test_nothing_is_lost_doubled_or_dropped_under_faults(fault_stack, fault_sett
                                 + settings.database_cuts)
     sent = workload.sent
 
-    drain(stack, nemesis, sent, settings.drain_timeout)
+    drain(stack, nemesis, sent, settings.drain_timeout, settings.stall_timeout)
     drained_after = time.monotonic() - nemesis.last_fault_at
     letters = parked(stack)
     dead_lettered = poison_effect(stack, sent, letters)
 
     replayed = replay_fixed(stack, sent, letters, tmp_path)
-    drain(stack, nemesis, sent, 60, replayed)
+    drain(stack, nemesis, sent, 60, settings.stall_timeout, replayed)
     time.sleep(3)  # a late duplicate (a redelivery, a publish repeated after a lost confirm) would land now
     effects = expected_effects(stack, sent, replayed) + [dead_lettered]
     reconcile.print_table(effects)
