@@ -1,12 +1,14 @@
 """Database engines and the unit of work shared by HTTP requests and event handlers."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, DateTime, Dialect, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -45,8 +47,39 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    pre_ping = kwargs.pop("pool_pre_ping", None)
+    engine = create_engine(url, pool_pre_ping=bool(pre_ping), **kwargs)
+    if pre_ping is None:
+        _ping_when_idle(engine)
+    return engine
+
+
+# A connection given back to the pool less than this long ago was working then: it is handed
+# out again without a ping. One that sat idle longer (the database may have restarted, a
+# proxy may have cut it) is pinged first and replaced when the ping fails, as pool_pre_ping
+# would. Pinging every checkout cost a round trip per unit of work — per request, twice
+# with the audit line — and a disconnect met in use still invalidates the whole pool.
+PING_AFTER_IDLE_SECONDS = 1.0
+_IDLE_SINCE = "salesloop_idle_since"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    dialect = engine.dialect
+
+    def checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        idle_since = record.info.pop(_IDLE_SINCE, None)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return  # just connected, or in use a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError(f"the pooled connection failed its ping: {exc}") from exc
+
+    event.listen(engine, "checkin", checkin)
+    event.listen(engine, "checkout", checkout)
 
 
 def _instrument(engine: Engine) -> None:

@@ -6,16 +6,17 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 from opentelemetry.instrumentation.flask import FlaskInstrumentor
 
 from salesloop.service import Runtime, ServiceSpec
 from salesloop.telemetry import setup_tracing
-from salesloop.web.auth import TokenVerifier, _mark, authenticate_request
+from salesloop.web.auth import TokenVerifier, _mark, _marked, authenticate_request
 from salesloop.web.conflicts import install_conflict_handlers
 from salesloop.web import dead_letters
 from salesloop.web.audit import audit_read, write_audit  # noqa: F401 - where the services import them
@@ -74,11 +75,50 @@ def _apply_rate_limits(app: Flask, limiter: Limiter, default: str) -> None:
 def uow() -> UnitOfWork:
     """The request's unit of work, opened on first use and closed at teardown."""
     if "uow" not in g:
-        from flask import current_app
-
         writes = request.method in WRITE_METHODS
         g.uow = current_app.extensions["salesloop"].runtime.uow(writes=writes)
+        if writes:
+            _audit_line_with_commit(g.uow)
     return cast("UnitOfWork", g.uow)
+
+
+class _WriteAuditLine:
+    """The audit line of a write, inserted by the request's first commit into that same
+    transaction when the route declares its one success status: no second transaction (a
+    connection, a BEGIN and a COMMIT) per request. ``committed`` says the line is in the
+    database; a commit that failed (and a retry that ran without the line) leaves it False,
+    and the line is then written after the response as before."""
+
+    def __init__(self, unit: UnitOfWork, status: int) -> None:
+        self.unit, self.status = unit, status
+        self.pending = self.committed = False
+        g.write_audit_line = self
+
+    def flush(self) -> None:  # called by the unit's commit, before the transaction commits
+        if self.committed:
+            return
+        principal = getattr(g, "principal", None)
+        self.unit.audit(request.method, request.path, actor=principal.user if principal else None,
+                        roles=sorted(principal.roles) if principal else (), status=self.status,
+                        request_id=getattr(g, "request_id", None))
+        self.pending = True
+
+    def after_commit(self, _session: object) -> None:
+        self.committed, self.pending = self.committed or self.pending, False
+
+    def after_rollback(self, _session: object) -> None:
+        self.pending = False
+
+
+def _audit_line_with_commit(unit: UnitOfWork) -> None:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    codes = (_marked(view, "_apidoc", request.method, None) or {}).get("success_status_codes") if view else None
+    if not codes or len(set(codes)) != 1:
+        return  # which success the view answers is known only from its response
+    line = _WriteAuditLine(unit, int(codes[0]))
+    unit.deferred("salesloop.write_audit_line", lambda: line)
+    event.listen(unit.session, "after_commit", line.after_commit)
+    event.listen(unit.session, "after_rollback", line.after_rollback)
 
 
 def app_factory(spec_factory: Callable[[], ServiceSpec]) -> Callable[..., Flask]:
@@ -154,12 +194,16 @@ def create_service_app(runtime: Runtime, blueprints: Iterable[flask_smorest.Blue
 def _audit_writes(response: Response) -> Response:
     """Every successful write, and every read of personal data, goes to the audit log.
 
-    Written after the request's own unit of work is closed, in one short
-    transaction: on SQLite a writing request holds the write lock until then, and
-    the audit line must not wait on it (nor depend on whether the view committed).
+    A write's line goes into the transaction the view commits (``_WriteAuditLine``).
+    What is left (a view that did not commit, reads of personal data) is written
+    after the request's own unit of work is closed, in one short transaction: on
+    SQLite a writing request holds the write lock until then, and the audit line
+    must not wait on it (nor depend on whether the view committed).
     """
     lines = g.pop("audit_lines", [])
-    if request.method in WRITE_METHODS and response.status_code < 400:
+    written: _WriteAuditLine | None = g.pop("write_audit_line", None)
+    if request.method in WRITE_METHODS and response.status_code < 400 and not (
+            written is not None and written.committed and written.status == response.status_code):
         lines.insert(0, (request.method, request.path, response.status_code, None))
     if lines:
         _close_uow(None)
@@ -168,8 +212,6 @@ def _audit_writes(response: Response) -> Response:
 
 
 def _write_audit_lines(lines: list[tuple[str, str, int | None, dict[str, Any] | None]]) -> None:
-    from flask import current_app
-
     runtime = current_app.extensions["salesloop"].runtime
     principal = getattr(g, "principal", None)
     audit_uow = runtime.uow()

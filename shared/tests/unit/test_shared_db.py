@@ -73,3 +73,35 @@ def test_queries_are_traced_under_the_current_span(tmp_path, spans):
             session.execute(select(1)).scalar()
     queries = [s for s in spans.get_finished_spans() if s.attributes.get("db.system") == "sqlite"]
     assert queries and all(s.parent.span_id == parent.get_span_context().span_id for s in queries)
+
+
+def test_a_connection_in_use_a_moment_ago_is_not_pinged_and_an_idle_one_cut_away_is_replaced(postgres_url,
+                                                                                            monkeypatch):
+    """No ping round trip per unit of work under load; a connection that sat idle is pinged,
+    and one the server dropped meanwhile is replaced before anyone uses it."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    import salesloop.db as db_module
+
+    db = Database(postgres_url)
+    pings = []
+    real_ping = db.engine.dialect.do_ping
+    monkeypatch.setattr(db.engine.dialect, "do_ping", lambda conn: pings.append(1) or real_ping(conn))
+    try:
+        with db.session() as session:
+            first_pid = session.execute(text("select pg_backend_pid()")).scalar()
+        for _ in range(3):
+            with db.session() as session:
+                assert session.execute(text("select pg_backend_pid()")).scalar() == first_pid
+        assert pings == []
+        killer = create_engine(postgres_url, poolclass=NullPool)
+        with killer.begin() as other:
+            other.execute(text("select pg_terminate_backend(:pid)"), {"pid": first_pid})
+        killer.dispose()
+        monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 0.0)  # as if idle for long
+        with db.session() as session:
+            assert session.execute(text("select pg_backend_pid()")).scalar() not in (first_pid, None)
+        assert pings
+    finally:
+        db.dispose()

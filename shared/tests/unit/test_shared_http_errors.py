@@ -96,6 +96,53 @@ def test_successful_writes_are_audited_with_who_did_them(alpha):
     assert tuple(row) == ("rep-9", "POST", "/notes", 201)
 
 
+def test_a_write_and_its_audit_line_commit_in_one_transaction(alpha):
+    from sqlalchemy import event, text
+
+    commits = []
+    event.listen(alpha.runtime.database.engine, "commit", lambda connection: commits.append(1))
+    assert alpha.post("/notes", json={"text": "x"}, role="rep", user="rep-9",
+                      headers={"X-Request-ID": "req-9"}).status_code == 201
+    assert len(commits) == 1
+    with alpha.runtime.database.session() as session:
+        rows = session.execute(text("select actor, action, resource, status, request_id from audit_log")).all()
+    assert [tuple(row) for row in rows] == [("rep-9", "POST", "/notes", 201, "req-9")]
+
+
+def test_a_write_whose_commit_failed_and_was_retried_is_audited_once(alpha, monkeypatch):
+    """The line that went down with the failed commit is written after the response instead."""
+    from flask import Response
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from salesloop.web.app import uow
+
+    real_commit, failures = Session.commit, [1]
+
+    def commit_failing_once(session):
+        if failures:
+            failures.pop()
+            raise RuntimeError("the commit failed")
+        return real_commit(session)
+
+    monkeypatch.setattr(Session, "commit", commit_failing_once)
+    notes = alpha.runtime.spec.metadata.tables["notes"]
+    with alpha.app.test_request_context("/notes", method="POST", headers=alpha.headers("rep", "rep-9")):
+        alpha.app.preprocess_request()
+        unit = uow()
+        for attempt in (1, 2):
+            unit.session.execute(notes.insert().values(text=f"attempt {attempt}", author="rep-9"))
+            try:
+                unit.commit()
+            except RuntimeError:
+                unit.rollback()
+        alpha.app.process_response(Response(status=201))
+    with alpha.runtime.database.session() as session:
+        assert session.execute(text("select text from notes")).scalars().all() == ["attempt 2"]
+        rows = session.execute(text("select actor, action, resource, status from audit_log")).all()
+    assert [tuple(row) for row in rows] == [("rep-9", "POST", "/notes", 201)]
+
+
 def test_the_request_id_is_echoed_and_in_problems(alpha):
     response = alpha.get("/nowhere", headers={"X-Request-ID": "req-123"})
     assert response.headers["X-Request-ID"] == "req-123"
