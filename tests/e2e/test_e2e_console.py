@@ -152,6 +152,7 @@ def test_an_admin_replays_a_parked_storefront_order_from_the_operations_view_int
         browser.get(console.url + "/ops")
         row = browser.find_element(By.CSS_SELECTOR, f"[data-letters='orders'] tr[data-letter='{letter['letter_id']}']")
         assert "no exchange rate for CHF" in row.text
+        picture(browser, "console-operations", full_page=True)
         row.find_element(By.CSS_SELECTOR, "button.replay").click()
         flash = WebDriverWait(browser, 30).until(shown.presence_of_element_located((By.CSS_SELECTOR, "p.flash"))).text
         assert flash == f"orders: letter {letter['letter_id']} replayed.", flash
