@@ -84,12 +84,23 @@ def duplicate_matches(session, keys: DedupeKeys, exclude_lead_ids=()) -> list[tu
     """(kind, id, matched key kinds) of open leads and customers sharing a key, strongest first."""
     if not keys.entries():
         return []
-    matches = find_duplicates(keys, candidate_records(session, keys, exclude_lead_ids))
+    return _matches(keys, candidate_records(session, keys, exclude_lead_ids))
+
+
+def rules_and_duplicates(session, keys: DedupeKeys) -> tuple[ActiveRules, list[tuple[str, str, tuple[str, ...]]]]:
+    """The rules in force and the duplicate matches of a capture, asked in one round trip."""
+    if not keys.entries():
+        return load_rules(session), []
+    leads, customers, active = _candidate_rows(session, keys, (), with_rules=True)
+    return _rules_for(session, active), _matches(keys, leads + customers)
+
+
+def _matches(keys: DedupeKeys, records: list[KeyedRecord]) -> list[tuple[str, str, tuple[str, ...]]]:
     return [(*match.record_id.split(":", 1), tuple(sorted(kind.value for kind in match.matched_kinds)))
-            for match in matches]
+            for match in find_duplicates(keys, records)]
 
 
-LEAD_ROWS, CUSTOMER_ROWS, CONTACT_ROWS = 0, 1, 2
+LEAD_ROWS, CUSTOMER_ROWS, CONTACT_ROWS, RULE_ROWS = 0, 1, 2, 3
 
 
 def candidate_records(session, keys: DedupeKeys, exclude_lead_ids=()) -> list[KeyedRecord]:
@@ -97,24 +108,38 @@ def candidate_records(session, keys: DedupeKeys, exclude_lead_ids=()) -> list[Ke
 
     Each branch probes the indexes on the normalized keys and keeps its own limit.
     """
+    leads, customers, _ = _candidate_rows(session, keys, exclude_lead_ids, with_rules=False)
+    return leads + customers
+
+
+def _candidate_rows(session, keys: DedupeKeys, exclude_lead_ids, *, with_rules: bool):
     statement = _candidates_statement(bool(keys.phones), bool(keys.emails), bool(keys.company),
-                                      bool(exclude_lead_ids))
+                                      bool(exclude_lead_ids), with_rules)
     given = {"phones": sorted(keys.phones), "emails": sorted(keys.emails), "company": keys.company,
              "excluded": list(exclude_lead_ids)}
     rows = session.execute(statement, {name: value for name, value in given.items() if value}).all()
     leads = [KeyedRecord(f"lead:{row.id}", _keys(row.phone, row.email, row.company_key))
              for row in rows if row.branch == LEAD_ROWS]
-    return leads + _customer_records([row for row in rows if row.branch != LEAD_ROWS])
+    customers = _customer_records([row for row in rows if row.branch in (CUSTOMER_ROWS, CONTACT_ROWS)])
+    # A rule row: kind in the phone column, version in the e-mail column, the row id as its id.
+    active = {row.phone: (int(row.id), row.email) for row in rows if row.branch == RULE_ROWS}
+    return leads, customers, active
 
 
 @cache
-def _candidates_statement(phones: bool, emails: bool, company: bool, excluding: bool):
+def _candidates_statement(phones: bool, emails: bool, company: bool, excluding: bool, with_rules: bool = False):
     """Built once per shape of the keys: building a union of selects costs more than running it."""
     branches = [_lead_rows(phones, emails, company, excluding)]
     if company:
         branches.append(_customer_rows())
     if phones or emails:
         branches.append(_contact_rows(phones, emails))
+    if with_rules:
+        ranked = _ranked_versions()
+        branches.append(select(literal(RULE_ROWS).label("branch"), ranked.c.id.cast(String).label("id"),
+                               ranked.c.kind.label("phone"), ranked.c.version.label("email"),
+                               _no_text().label("company_key"), _no_time().label("sort_at"))
+                        .where(ranked.c.rank == 1))
     found = union_all(*[select(branch.subquery()) for branch in branches]).subquery()
     return select(found).order_by(found.c.branch, found.c.sort_at, found.c.id)
 
@@ -298,7 +323,10 @@ def load_rules(session) -> ActiveRules:
     cache is per database, and the active versions are asked every time, so a
     version activated through another process is in force on its next request.
     """
-    active = active_versions(session)
+    return _rules_for(session, active_versions(session))
+
+
+def _rules_for(session, active: dict[str, tuple[int, str]]) -> ActiveRules:
     key = tuple(sorted(active.items()))
     parsed = _parsed_for(session)
     rules = parsed.get(key)
@@ -330,12 +358,16 @@ def active_versions(session) -> dict[str, tuple[int, str]]:
 
 @cache
 def _active_versions_statement():
-    ranked = (select(RuleSetVersion.id, RuleSetVersion.kind, RuleSetVersion.version,
-                     func.row_number().over(partition_by=RuleSetVersion.kind,
-                                            order_by=(RuleSetVersion.activated_at.desc(),
-                                                      RuleSetVersion.id.desc())).label("rank"))
-              .where(RuleSetVersion.kind.in_(KINDS)).subquery())
+    ranked = _ranked_versions()
     return select(ranked.c.kind, ranked.c.id, ranked.c.version).where(ranked.c.rank == 1)
+
+
+def _ranked_versions():
+    return (select(RuleSetVersion.id, RuleSetVersion.kind, RuleSetVersion.version,
+                   func.row_number().over(partition_by=RuleSetVersion.kind,
+                                          order_by=(RuleSetVersion.activated_at.desc(),
+                                                    RuleSetVersion.id.desc())).label("rank"))
+            .where(RuleSetVersion.kind.in_(KINDS)).subquery())
 
 
 def _build(session, active: dict[str, tuple[int, str]]) -> ActiveRules:

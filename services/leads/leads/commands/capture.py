@@ -14,7 +14,7 @@ from leads.domain.errors import Conflict, DuplicateFound, InvalidField
 from leads.domain.grading import BudgetRule, Grading, grade, override_grade
 from leads.domain.normalization import normalize_company_name
 from leads.models import Lead
-from leads.repository import customer_class, duplicate_matches
+from leads.repository import customer_class, duplicate_matches, rules_and_duplicates
 from leads.repository import ActiveRules, load_rules
 
 
@@ -22,22 +22,27 @@ def capture_lead(uow, data: dict, *, captured_by: str | None, rules: ActiveRules
                  roster: RepRoster | None = None, now: datetime | None = None) -> Lead:
     """Refuse a duplicate (unless asked to record it linked), then capture, grade and assign."""
     now = now or utcnow()
-    rules = rules or load_rules(uow.session)
     company_key = normalize_company_name(data["company"]) if data.get("company") else None
-    matches = duplicate_matches(uow.session, keys_of(data.get("contact") or {}, company_key))
+    keys = keys_of(data.get("contact") or {}, company_key)
+    if rules is None:  # the rules in force are asked with the duplicates: one round trip
+        rules, matches = rules_and_duplicates(uow.session, keys)
+    else:
+        matches = duplicate_matches(uow.session, keys)
     if matches and not data.get("record_duplicate"):
         raise DuplicateFound(matches)
     lead = new_lead(data, company_key, captured_by, now, matches)
     # Completed in memory (graded, assigned), the lead is written once, its history and three
-    # events in order. A single capture writes what it has before it locks the reps (held to the
-    # commit), so the locks cover only the assignment. An import batch holds its roster's locks
+    # events in order, all at the commit: the lead row, its three history lines (one statement)
+    # and the rep's last assignment, then the three outbox rows (one statement). A single capture
+    # encodes its first two events before it locks the reps (held to the commit), so the locks
+    # cover the assignment and those few statements. An import batch holds its roster's locks
     # already and goes on past a row refused halfway: it writes nothing of a row until it is whole.
     staged = StagedWrites(uow)
     staged.publish("leads.lead.captured", events.captured(lead), subject=lead.id)
     remember(staged, lead.id, "captured", captured_by, now, {"source": lead.source, "duplicate_of": lead.duplicate_of})
     grade_lead(staged, lead, rules, now)
     if roster is None:
-        staged.write()
+        staged.write_events()
     auto_assign(staged, lead, rules, now, roster=roster)
     staged.add(lead)
     staged.write()

@@ -43,9 +43,14 @@ class StagedWrites:
     def write(self) -> None:
         for row in self._rows:
             self._uow.add(row)
+        self._rows = []
+        self.write_events()
+
+    def write_events(self) -> None:
+        """Publish the staged events (encoded now, written to the outbox at commit); rows stay staged."""
         for event_type, data, subject in self._events:
             self._uow.publish(event_type, data, subject=subject)
-        self._rows, self._events = [], []
+        self._events = []
 
 
 def jsonable(value):

@@ -1,5 +1,5 @@
 """Capturing on the real PostgreSQL: many at once (every unique lead is taken, none refused, and
-the reps' loads add up), duplicates found in one lookup, and a capture's round trips counted."""
+the reps' loads add up), duplicates found in one lookup, and a capture's round trips and commits counted."""
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -87,7 +87,8 @@ def test_duplicates_of_leads_and_customers_come_from_one_lookup_contact_matches_
         {"kind": "lead", "id": by_company["id"], "matched_on": ["company"]}]
 
 
-def test_a_capture_is_twelve_statements_and_only_the_assignment_is_under_the_reps_locks(leads_on_postgres):
+def test_a_capture_is_ten_statements_and_one_commit_and_only_the_assignment_is_under_the_reps_locks(
+        leads_on_postgres):
     harness = leads_on_postgres
     harness.put("/rules/grading", role="admin", json={"version": "g2", "config": {
         "thresholds": {"high": 20, "medium": 10}, "rules": [{"id": "source", "kind": "source",
@@ -95,24 +96,31 @@ def test_a_capture_is_twelve_statements_and_only_the_assignment_is_under_the_rep
     statements = []
     engine = harness.runtime.database.engine
     listener = lambda *args: statements.append(" ".join(args[2].split()[:3]))  # noqa: E731
+    counted = [0]
+    count_commit = lambda connection: counted.__setitem__(0, counted[0] + 1)  # noqa: E731
     event.listen(engine, "before_cursor_execute", listener)
+    event.listen(engine, "commit", count_commit)
     try:
         response = harness.post("/leads", role="supervisor", user="sup-1", json=_body(9, 9))
     finally:
         event.remove(engine, "before_cursor_execute", listener)
+        event.remove(engine, "commit", count_commit)
+    commits = counted[0]
     assert response.status_code == 201 and response.json["grading"]["ruleset_version"] == "g2"
     assert [statement.split(",")[0] for statement in statements] == [
-        "SELECT anon_1.kind",            # the rules in force (parsed once per version)
-        "SELECT anon_1.branch",          # leads, customers and contacts sharing a key, at once
-        "INSERT INTO lead_history",      # captured and graded, in one statement
+        "SELECT anon_1.branch",          # the rules in force (parsed once per version), and the leads,
+                                         # customers and contacts sharing a key, at once
         "SELECT reps.id",                # the reps locked, until the commit
         "SELECT leads.owner_rep_id",     # their loads
-        "INSERT INTO leads", "INSERT INTO lead_history", "UPDATE reps SET",
+        "INSERT INTO leads",
+        "INSERT INTO lead_history",      # captured, graded and assigned, in one statement
+        "UPDATE reps SET",
+        "INSERT INTO audit_log",         # the write's audit line, in the same transaction
         "INSERT INTO outbox",            # the three events, in one statement at the commit
         "SELECT pg_notify('salesloop_outbox'",  # wakes the relay once the commit is visible
         "SELECT reps.id",                # which candidates a supervisor may see in the explanation
-        "INSERT INTO audit_log",         # after the commit, in its own transaction
     ]
+    assert commits == 1  # the lead, its history, its events and its audit line together
 
 
 def test_the_victim_of_a_real_deadlock_runs_again_and_both_transactions_commit(leads_on_postgres):
