@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from deals.config import DealsConfig
 from deals.domain import (
@@ -37,7 +38,8 @@ GRADE_PRIORITY = {"A": 1, "B": 2, "C": 3}
 
 # -- lookups ----------------------------------------------------------------------------------
 def deal_row(session, deal_id: str) -> DealRow:
-    row = session.get(DealRow, deal_id)
+    # Its stage history comes in the same query: every command turns the row into a Deal.
+    row = session.get(DealRow, deal_id, options=[joinedload(DealRow.changes)])
     if row is None:
         raise NotFound(f"no deal {deal_id}")
     return row

@@ -110,7 +110,11 @@ def sign_contract(uow, config: DealsConfig, principal: Principal, deal_id: str, 
     signed = contract.sign(at=signed_at, signatory_name=data["signatory"], recorded_by=principal.user,
                            fx_rate=fx_rate, company_currency=config.company_currency)
     _record_signature(row, signed, data.get("signatory_title"))
-    _save(uow, config, deal, row, contract, now)
+    # Not _save: winning rewrites the deal (touched now, no follow-up due), so the deal is
+    # updated once, not touched first and won a moment later. The contract is written first:
+    # of two racing signatures, the later one fails on the contract's row version here.
+    write_contract(uow.session, row, contract, now)
+    uow.flush()
     _win(uow, config, deal, signed, principal.user, now)
     events.contract_signed(uow, deal, row, signed, uow.session.get(CustomerRow, deal.customer_id))
     return row
