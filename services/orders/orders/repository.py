@@ -14,7 +14,7 @@ from enum import Enum
 from types import MappingProxyType
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from orders.config import OrdersConfig
 from orders.domain.changes import ChangeRequest, ChangeStatus, Impact, QuantityChange, RequestedChange
@@ -79,10 +79,15 @@ class OrderRepository:
 
     # -- finding ---------------------------------------------------------------------
     def find(self, order_id: str, *, lock: bool = False) -> OrderRecord | None:
-        query = select(OrderRecord).where(OrderRecord.id == order_id)
+        """The order with everything a command or the detail view reads: its versions and their
+        lines in the same query, its history and its plan one query each (not one per version)."""
+        query = select(OrderRecord).where(OrderRecord.id == order_id).options(
+            joinedload(OrderRecord.versions).joinedload(OrderVersionRecord.lines),
+            selectinload(OrderRecord.history), selectinload(OrderRecord.stages))
         if lock:
-            query = query.with_for_update()  # one command at a time per order (PostgreSQL)
-        return self.session.scalars(query).first()
+            # One command at a time per order (PostgreSQL); the order's row, not its versions'.
+            query = query.with_for_update(of=OrderRecord)
+        return self.session.scalars(query).unique().one_or_none()
 
     def get(self, order_id: str, *, lock: bool = False) -> OrderRecord:
         record = self.find(order_id, lock=lock)
