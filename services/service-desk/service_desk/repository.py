@@ -135,12 +135,27 @@ def current_policy_book(uow, initial: SlaPolicyBook) -> tuple[int, SlaPolicyBook
     if row is None:
         row = _insert_once(uow, SlaPolicyBookRow(version=1, config=initial.to_dict(), created_at=utcnow()),
                            lambda: uow.session.get(SlaPolicyBookRow, 1))
-    return row.version, SlaPolicyBook.from_dict(row.config)
+    return row.version, _read_book(uow, row)
 
 
 def policy_book(uow, version: int) -> SlaPolicyBook:
-    row = get_row(uow, SlaPolicyBookRow, version, "SLA policy book version")
-    return SlaPolicyBook.from_dict(row.config)
+    books = _books_read(uow)
+    if version in books:
+        return books[version]
+    return _read_book(uow, get_row(uow, SlaPolicyBookRow, version, "SLA policy book version"))
+
+
+def _books_read(uow) -> dict[int, SlaPolicyBook]:
+    """The policy books this session has read, by version: a request that opens a ticket and
+    then shows its due times reads (and parses) its book once. Versions are never rewritten."""
+    return uow.session.info.setdefault("sla_policy_books", {})
+
+
+def _read_book(uow, row: SlaPolicyBookRow) -> SlaPolicyBook:
+    books = _books_read(uow)
+    if row.version not in books:
+        books[row.version] = SlaPolicyBook.from_dict(row.config)
+    return books[row.version]
 
 
 def add_policy_book(uow, book: SlaPolicyBook, actor: str, initial: SlaPolicyBook) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from service_desk import events as ev
 from service_desk.commands.common import new_id, utcnow
@@ -33,25 +34,31 @@ def issue_survey(uow, desk: DeskConfig, *, customer_id: str, order_id: str | Non
 
 
 def survey_for_link(uow, token: str) -> tuple[SurveyRow, Survey]:
-    link = uow.session.get(SurveyLinkRow, hash_token(token))
-    if link is None:
+    """The survey a link opens, found with its link in one query."""
+    found = uow.session.execute(
+        select(SurveyLinkRow.token_hash, SurveyRow).join(SurveyRow, SurveyRow.id == SurveyLinkRow.survey_id)
+        .where(SurveyLinkRow.token_hash == hash_token(token))
+    ).first()
+    if found is None:
         raise InvalidToken("this survey link is not valid")
-    row = uow.session.get(SurveyRow, link.survey_id)
-    return row, survey_from_row(row, link.token_hash)
+    token_hash, row = found
+    return row, survey_from_row(row, token_hash)
 
 
 def answer_survey(uow, token: str, data: dict) -> SurveyRow:
     row, survey = survey_for_link(uow, token)
     answer = survey.submit(token, data, utcnow())
     # A conditional update: of two answers racing, only one finds the survey unanswered.
+    values = {"answered_at": survey.answered_at, "csat": answer.csat, "nps": answer.nps, "comment": answer.comment,
+              "nps_category": str(answer.nps_category)}
     changed = uow.session.execute(
-        update(SurveyRow).where(SurveyRow.id == row.id, SurveyRow.answered_at.is_(None)).values(
-            answered_at=survey.answered_at, csat=answer.csat, nps=answer.nps, comment=answer.comment,
-            nps_category=str(answer.nps_category))
+        update(SurveyRow).where(SurveyRow.id == row.id, SurveyRow.answered_at.is_(None)).values(**values)
     ).rowcount
     if changed != 1:
         raise AlreadyAnswered("this survey has already been answered, thank you")
-    uow.session.refresh(row)
+    # The row now holds what was written: no second SELECT to read it back.
+    for name, value in values.items():
+        set_committed_value(row, name, value)
     uow.publish(ev.SURVEY_ANSWERED, {**ev.survey_core(row), "csat": row.csat, "nps": row.nps,
                                      "nps_category": row.nps_category, "comment": row.comment,
                                      "answered_at": row.answered_at, "sent_at": row.sent_at}, subject=row.id)
