@@ -35,7 +35,7 @@ class Settings:
     max_content_length: int = 5 * 1024 * 1024
     prefetch: int = 100
     batch_size: int = 50
-    batch_wait_seconds: float = 0.005
+    batch_wait_seconds: float = 0.001
     max_message_bytes: int = 1024 * 1024
     max_attempts: int = 5
     retry_base_seconds: float = 1.0
@@ -123,7 +123,7 @@ def load_settings(service: str, **overrides: Any) -> Settings:
         max_content_length=_number("MAX_CONTENT_LENGTH", 5 * 1024 * 1024, int),
         prefetch=_number("CONSUMER_PREFETCH", 100, int),
         batch_size=max(1, _number("CONSUMER_BATCH_SIZE", 50, int)),
-        batch_wait_seconds=_number("CONSUMER_BATCH_WAIT_SECONDS", 0.005),
+        batch_wait_seconds=_number("CONSUMER_BATCH_WAIT_SECONDS", 0.001),
         max_message_bytes=_number("CONSUMER_MAX_MESSAGE_BYTES", 1024 * 1024, int),
         max_attempts=_number("CONSUMER_MAX_ATTEMPTS", 5, int),
         retry_base_seconds=_number("CONSUMER_RETRY_BASE_SECONDS", 1.0),

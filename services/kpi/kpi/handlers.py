@@ -19,16 +19,19 @@ from kpi.commands.classification import classify_if_due
 from kpi.commands.ingest import RecordEvent, record
 from kpi.commands.reports import close_periods
 from kpi.config import load_config
-from kpi.readers import READERS, AnyEvent, UnreadableEvent
-from kpi.repository import IngestBatch
+from kpi.readers import READERS, AnyEvent, UnreadableEvent, to_fact
+from kpi.repository import REBUILD_LOCK, IngestBatch
+
+# One reader instance per type: building a marshmallow schema costs more than a load.
+_READERS = {event_type: reader() for event_type, reader in READERS.items()}
 
 
 def check(event_type: str, data: dict) -> None:
-    reader = READERS.get(event_type)
+    reader = _READERS.get(event_type)
     if reader is None:
         return
     try:
-        reader().load(data)
+        reader.load(data)
     except ValidationError as exc:
         raise PermanentFailure(f"invalid {event_type} data: {exc.messages}") from exc
 
@@ -49,8 +52,27 @@ def record_event(config):
     return handle
 
 
+def prepare_batch(config):
+    """Before a batch's handlers: take the locks and read the log for all its events at once."""
+    def prepare(events, uow) -> None:
+        batch = uow.deferred("kpi.ingest", lambda: IngestBatch(uow.session))
+        batch.lock(REBUILD_LOCK, shared=True)  # first, as record() takes it
+        currency = batch.projection(config).currency
+        facts = []
+        for event in events:
+            try:
+                facts.append(to_fact(event.type, event.envelope.data, event_id=event.id,
+                                     fallback_time=event.occurred_at, company_currency=currency))
+            except Exception:  # its handler refuses it (and parks it) with the reason
+                continue
+        batch.prefetch(facts, currency)
+
+    return prepare
+
+
 def subscriptions(runtime) -> Subscriptions:
-    return Subscriptions().catch_all(AnyEvent, record_event(load_config(runtime.settings)))
+    config = load_config(runtime.settings)
+    return Subscriptions().catch_all(AnyEvent, record_event(config), prepare=prepare_batch(config))
 
 
 def sweeps(runtime) -> list:

@@ -11,6 +11,8 @@ columns, checked first) make a re-published event with a new id harmless.
 """
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from salesloop.messaging.catalog import Subscriptions
 from salesloop.messaging.processor import Event, PermanentFailure
 from salesloop.messaging.worker import Sweep
@@ -20,6 +22,7 @@ from orders.commands import create_order_from_contract, create_order_from_storef
 from orders.config import OrdersConfig, orders_config
 from orders.domain.errors import InvalidInput
 from orders.events import STOREFRONT_ORDER_PLACED
+from orders.models import OrderRecord
 from orders.readers import ContractSignedReader, StorefrontOrderReader
 
 
@@ -37,12 +40,42 @@ def on_contract_signed(config: OrdersConfig):
     return handle
 
 
+class StorefrontOrdersSeen:
+    """The storefront order ids of a batch that already have an order: read in one
+    query before the batch's handlers, then kept up to date as they create orders."""
+
+    def __init__(self, uow: UnitOfWork, ids: set[str]) -> None:
+        self.asked = ids
+        self.taken = set(uow.session.scalars(
+            select(OrderRecord.storefront_order_id).where(OrderRecord.storefront_order_id.in_(ids)))) if ids else set()
+
+    def has_order(self, storefront_order_id: str) -> bool | None:
+        if storefront_order_id not in self.asked:
+            return None  # not foreseen: the handler asks the database
+        return storefront_order_id in self.taken
+
+    def flush(self) -> None:  # uow.deferred's collector: nothing to write
+        pass
+
+
+SEEN = "orders.storefront-seen"
+
+
+def prepare_storefront_orders(events: list[Event], uow: UnitOfWork) -> None:
+    ids = {event.data["storefront_order_id"] for event in events if event.data.get("storefront_order_id")}
+    uow.deferred(SEEN, lambda: StorefrontOrdersSeen(uow, ids))
+
+
 def on_storefront_order(config: OrdersConfig):
     def handle(event: Event, uow: UnitOfWork) -> None:
+        # Handled alone (no batch step ran), it knows nothing and the handler asks the database.
+        seen = uow.deferred(SEEN, lambda: StorefrontOrdersSeen(uow, set()))
         try:
-            create_order_from_storefront(uow, config, event.data)
+            record = create_order_from_storefront(uow, config, event.data, has_order=seen.has_order)
         except InvalidInput as invalid:
             raise refused(event, invalid) from invalid
+        if record is not None:
+            seen.taken.add(event.data["storefront_order_id"])  # a second event for it in this batch makes none
 
     return handle
 
@@ -54,7 +87,7 @@ def subscriptions(runtime) -> Subscriptions:
         .add("deals.contract.signed", ContractSignedReader, on_contract_signed(config),
              "a signed contract creates exactly one order")
         .add(STOREFRONT_ORDER_PLACED, StorefrontOrderReader, on_storefront_order(config),
-             "a storefront order creates exactly one order")
+             "a storefront order creates exactly one order", prepare=prepare_storefront_orders)
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from typing import Any, cast
 from collections.abc import Callable, Iterable, Iterator
@@ -125,6 +126,10 @@ class ReaderSchema(Schema):
 
 
 Handler = Callable[..., None]
+# Called once per batch with the batch's events of this subscription, before their
+# handlers run in the same transaction: what every handler would read or lock one
+# event at a time can be read or locked once (a cache in ``uow.deferred``).
+Prepare = Callable[..., None]
 
 
 @dataclass(frozen=True)
@@ -135,10 +140,16 @@ class Subscription:
     schema: type[Schema]
     handler: Handler
     description: str = ""
+    prepare: Prepare | None = None
+
+    @cached_property
+    def _reader(self) -> Schema:
+        # One instance per subscription: building a marshmallow schema costs more than a load.
+        return self.schema(unknown=EXCLUDE)
 
     def read(self, data: dict[str, Any]) -> dict[str, Any]:
         try:
-            return cast("dict[str, Any]", self.schema(unknown=EXCLUDE).load(data))
+            return cast("dict[str, Any]", self._reader.load(data))
         except ValidationError as exc:
             raise EventSchemaError(self.event_type, exc.messages) from exc
 
@@ -149,13 +160,15 @@ class Subscriptions:
     extra_bindings: tuple[str, ...] = ()
     fallback: Subscription | None = None
 
-    def add(self, event_type: str, schema: type[Schema], handler: Handler, description: str = "") -> Subscriptions:
-        self.items[event_type] = Subscription(event_type, schema, handler, description)
+    def add(self, event_type: str, schema: type[Schema], handler: Handler, description: str = "",
+            prepare: Prepare | None = None) -> Subscriptions:
+        self.items[event_type] = Subscription(event_type, schema, handler, description, prepare)
         return self
 
-    def catch_all(self, schema: type[Schema], handler: Handler, binding: str = "#") -> Subscriptions:
+    def catch_all(self, schema: type[Schema], handler: Handler, binding: str = "#",
+                  prepare: Prepare | None = None) -> Subscriptions:
         """Consume every event (the KPI service): bound with a wildcard key."""
-        self.fallback = Subscription(binding, schema, handler, "every event")
+        self.fallback = Subscription(binding, schema, handler, "every event", prepare)
         self.extra_bindings = (*self.extra_bindings, binding)
         return self
 

@@ -163,6 +163,7 @@ class EventProcessor:
                 if not duplicate:
                     fresh.append(ready)
             uow.mark_all_processed([ready.event.envelope for ready in fresh])
+            self._prepare(fresh, uow)
             for ready in fresh:
                 if around is None:
                     ready.subscription.handler(ready.event, uow)
@@ -174,3 +175,14 @@ class EventProcessor:
         finally:
             uow.rollback()
             uow.close()
+
+    @staticmethod
+    def _prepare(batch: list[Ready], uow: UnitOfWork) -> None:
+        """Each subscription's batch step, once, with its events of the batch in order."""
+        groups: dict[int, tuple[Subscription, list[Event]]] = {}
+        for ready in batch:
+            if ready.subscription.prepare is not None:
+                groups.setdefault(id(ready.subscription), (ready.subscription, []))[1].append(ready.event)
+        for subscription, events in groups.values():
+            assert subscription.prepare is not None
+            subscription.prepare(events, uow)

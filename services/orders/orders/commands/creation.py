@@ -5,6 +5,7 @@ client's Idempotency-Key): the same key twice makes one order.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -90,10 +91,15 @@ def create_order_from_contract(uow: UnitOfWork, config: OrdersConfig, data: dict
     return create_order(uow, config, draft, context, by=SYSTEM_DEALS, at=utcnow())
 
 
-def create_order_from_storefront(uow: UnitOfWork, config: OrdersConfig, data: dict) -> OrderRecord | None:
-    """The order for a storefront order, or None when that storefront order already has one."""
-    repo = OrderRepository(uow.session, config)
-    if repo.find_by(storefront_order_id=data["storefront_order_id"]) is not None:
+def create_order_from_storefront(uow: UnitOfWork, config: OrdersConfig, data: dict,
+                                 has_order: Callable[[str], bool | None] | None = None) -> OrderRecord | None:
+    """The order for a storefront order, or None when that storefront order already has one.
+    ``has_order`` may answer that from what it read for a whole batch (None: it does not know)."""
+    storefront_order_id = data["storefront_order_id"]
+    known = has_order(storefront_order_id) if has_order is not None else None
+    if known is None:
+        known = OrderRepository(uow.session, config).find_by(storefront_order_id=storefront_order_id) is not None
+    if known:
         return None
     draft = map_storefront_order(data, company_currency=config.company_currency,
                                  fx_rate=_storefront_rate(uow, config, data), settings=config.storefront)

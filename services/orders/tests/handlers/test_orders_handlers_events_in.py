@@ -163,3 +163,26 @@ def test_a_storefront_order_in_a_currency_without_a_rate_is_parked_until_one_is_
     assert orders.deliver("storefront.order.placed", placed) is Outcome.HANDLED
     [created] = event_data(orders, "orders.order.created")
     assert created["fx_rate"] == "7.2" and created["total_amount_company"] == "1602.72"  # 222.60 × 7.2
+
+
+def test_a_batch_makes_one_order_per_storefront_order_whatever_it_repeats(service_harness):
+    """The batch reads which storefront orders already have an order in one query: one
+    placed before, one sent twice under two ids in the batch, one new — two new orders."""
+    from orders.app import create_app
+    from orders.bootstrap import spec
+
+    orders = service_harness(spec(), create_app)
+    earlier, twice, new = storefront_order(), storefront_order(), storefront_order()
+    assert orders.deliver("storefront.order.placed", earlier, source="/storefront") is Outcome.HANDLED
+    processor = orders.runtime.processor()
+    batch = [processor.read(orders.envelope("storefront.order.placed", data, source="/storefront").to_json())
+             for data in (earlier, twice, twice, new)]
+
+    assert processor.handle_batch(batch) == [Outcome.HANDLED] * 4  # four event ids, each taken in once
+
+    with orders.runtime.database.session() as session:
+        made = session.execute(select(OrderRecord.storefront_order_id, func.count())
+                               .group_by(OrderRecord.storefront_order_id)).all()
+    assert dict(made) == {earlier["storefront_order_id"]: 1, twice["storefront_order_id"]: 1,
+                          new["storefront_order_id"]: 1}
+    assert len(event_data(orders, "orders.order.created")) == 3
