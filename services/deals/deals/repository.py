@@ -55,7 +55,9 @@ def proposal_rows(session, deal_id: str) -> list[ProposalRow]:
 
 
 def contract_for_deal(session, deal_id: str) -> ContractRow | None:
-    return session.execute(select(ContractRow).where(ContractRow.deal_id == deal_id)).scalar_one_or_none()
+    # Its items in the same query (every caller turns it into a Contract); its history one more.
+    query = select(ContractRow).where(ContractRow.deal_id == deal_id).options(joinedload(ContractRow.items))
+    return session.execute(query).unique().scalar_one_or_none()
 
 
 # -- deals ------------------------------------------------------------------------------------
