@@ -63,7 +63,15 @@ def load(base: str, next_request: Callable[[int, int], Step | None], headers: di
                 return
             method, path, body = step
             started = time.perf_counter()
-            response = session.request(method, base + path, json=body, headers=headers, timeout=30)
+            try:
+                response = session.request(method, base + path, json=body, headers=headers, timeout=30)
+            except requests.RequestException as exc:  # counted, not a dead client thread
+                with lock:
+                    failures[0] += 1
+                    if not first_failure:
+                        first_failure.append(f"{method} {path}: {type(exc).__name__}: {exc}"[:300])
+                i += 1
+                continue
             elapsed = time.perf_counter() - started
             with lock:
                 if response.status_code < 300:
