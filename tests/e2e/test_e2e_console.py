@@ -6,7 +6,8 @@ its own command line): what a person sees there is what the APIs say.
   KPI page and in the KPI API alike;
 - a storefront order parked for a missing exchange rate is replayed by an admin from the
   operations view, once the rate is added, and becomes exactly one order;
-- a rep is refused the operations view.
+- a rep is refused the operations view, and sees only their own deals on the pipeline board;
+  contacts on the complaints page are masked exactly as the service desk masks them.
 """
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ import pytest
 from e2e_bus import Mailbox, Storefront
 from e2e_console import picture, sign_in_with_token
 from e2e_journey import (
-    COMPANY_ZONE, deal_ready_to_sign, deliver, hire_rep, metric, new_people, orders_where, sign, survey_link, wait,
-    wait_for_order,
+    COMPANY_ZONE, converted_lead, deal_ready_to_sign, deliver, hire_rep, metric, new_people, orders_where, sign,
+    survey_link, unique_phone, wait, wait_for_deal, wait_for_order,
 )
 from stack import PG_RABBITMQ
 
@@ -182,3 +183,45 @@ def test_a_rep_is_refused_the_operations_view(stack, console):
         assert browser.find_element(By.TAG_NAME, "h1").text == "Forbidden"
         assert "ops and admin" in browser.find_element(By.TAG_NAME, "main").text
         assert browser.find_elements(By.ID, "services") == []
+
+
+@pytest.mark.parametrize("stack", [PG_RABBITMQ], indirect=True)
+def test_a_rep_sees_only_their_own_deals_and_contacts_are_masked_as_the_desk_masks_them(stack, console):
+    from selenium.webdriver.common.by import By
+
+    mine, theirs = new_people(stack), new_people(stack)
+    deals = {}
+    for people in (mine, theirs):
+        hire_rep(people)
+        lead, _ = converted_lead(people)
+        deals[people.tag] = wait_for_deal(people, lead["id"])["id"]
+    phone = unique_phone()
+    ticket = mine.desk_supervisor.post("service-desk", "/tickets", {
+        "type": "complaint", "priority": "high", "channel": "phone", "customer_id": f"cust-{mine.tag}",
+        "subject": "发票抬头错误", "description": "The invoice names the wrong company.", "agent_id": mine.agent.user,
+        "team": f"desk-{mine.tag}", "region": mine.region,
+        "complainant": {"name": "李雷", "phone": phone, "email": f"li.lei.{mine.tag}@example.cn"}}, expect=201)
+
+    def complainant_on_the_page(browser, person) -> str:
+        sign_in_with_token(browser, console, person.token)
+        browser.get(console.url + "/complaints")
+        rows = browser.find_elements(By.XPATH, f"//tr[td[1][normalize-space()='{ticket['id']}']]")
+        return rows[0].find_elements(By.TAG_NAME, "td")[3].text if rows else ""
+
+    with chromium(1400, 1000) as browser:
+        sign_in_with_token(browser, console, mine.rep.token)
+        browser.get(console.url + "/pipeline")
+        board = browser.find_element(By.ID, "board")
+        assert board.find_elements(By.CSS_SELECTOR, f"[data-deal='{deals[mine.tag]}']")
+        assert board.find_elements(By.CSS_SELECTOR, f"[data-deal='{deals[theirs.tag]}']") == []
+        assert complainant_on_the_page(browser, mine.rep) == ""  # the desk lists a rep no complaint
+
+    # Operations see the contacts masked, as the service desk gives them; the desk's supervisor in full.
+    [given] = [t for t in mine.ops.get("service-desk", "/tickets", params={"type": "complaint", "page_size": 200})["items"]
+               if t["id"] == ticket["id"]]
+    assert given["complainant"]["phone"] != phone
+    with chromium(1400, 1000) as browser:
+        shown_to_ops = complainant_on_the_page(browser, mine.ops)
+        assert given["complainant"]["phone"] in shown_to_ops and phone not in shown_to_ops
+    with chromium(1400, 1000) as browser:
+        assert phone in complainant_on_the_page(browser, mine.desk_supervisor)
