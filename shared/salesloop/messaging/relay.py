@@ -79,6 +79,7 @@ class Relay:
         self.settings = settings
         self.heartbeat = heartbeat or Heartbeat()
         self.tracer = trace.get_tracer("salesloop.relay")
+        self.last_read = 0  # rows the last pass read
 
     # -- the loop -------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
@@ -123,7 +124,10 @@ class Relay:
                     raise LockLost("the single-relay lock's session is gone")
                 sent = self.relay_once(outlet)
                 self.heartbeat.beat(ready=True)
-                if sent == 0:
+                # A short batch took every row that was due. Listening, the next commit's
+                # notification wakes the relay (one that came during this pass is queued, so
+                # the wait returns at once): no empty pass after each batch. Polling, it looks again.
+                if sent == 0 or (wakeup.listening and self.last_read < self.settings.relay_batch_size):
                     wakeup.wait(stop)
 
     def connect(self) -> Connection:
@@ -158,6 +162,7 @@ class Relay:
         # idle poll would be a trace of its own (a connect and a SELECT five times a second).
         with suppress_instrumentation(), self.database.session(writes=False) as session:
             rows = self.pending(session, self.settings.relay_batch_size)
+        self.last_read = len(rows)
         if not rows:
             return 0
         if outlet.confirms is not None:
