@@ -95,11 +95,17 @@ def test_an_idle_relay_wakes_on_the_commit_not_on_its_poll(pair):
         while time.monotonic() < deadline and outbox(alpha.runtime)[0].sent_at is None:
             time.sleep(0.05)
         assert outbox(alpha.runtime)[0].sent_at is not None
+        # After a short batch the relay waits for the next notification, not for its poll.
+        alpha.post("/notes", json={"text": "and again"})
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and outbox(alpha.runtime)[1].sent_at is None:
+            time.sleep(0.05)
+        assert outbox(alpha.runtime)[1].sent_at is not None
     finally:
         stop.set()
         thread.join(70)
         runtime.database.dispose()
-    assert consume_until(beta.runtime, lambda: count(beta.runtime, "tallies") == 1)
+    assert consume_until(beta.runtime, lambda: count(beta.runtime, "tallies") == 2)
 
 
 class Channel:
