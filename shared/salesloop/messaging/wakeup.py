@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING, Any, cast
 
 from opentelemetry.instrumentation.utils import suppress_instrumentation
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 CHANNEL = "salesloop_outbox"
+STOP_CHECK_SECONDS = 0.25  # a stop asked while listening is heeded within this, not after the whole fallback
 
 
 class OutboxWakeup:
@@ -47,8 +49,7 @@ class OutboxWakeup:
             stop.wait(self.poll_seconds)
             return
         try:
-            for _ in self.connection.notifies(timeout=self.listen_seconds, stop_after=1):
-                pass
+            self._until_notified(self.connection, stop)
             # Many commits may have notified meanwhile; one pass serves them all.
             for _ in self.connection.notifies(timeout=0):
                 pass
@@ -57,6 +58,12 @@ class OutboxWakeup:
             self._close()
             stop.wait(self.poll_seconds)
             self._listen()
+
+    def _until_notified(self, connection: psycopg.Connection[Any], stop: threading.Event) -> None:
+        deadline = time.monotonic() + self.listen_seconds
+        while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            for _ in connection.notifies(timeout=min(left, STOP_CHECK_SECONDS), stop_after=1):
+                return
 
     def _listen(self) -> None:
         try:

@@ -108,6 +108,26 @@ def test_an_idle_relay_wakes_on_the_commit_not_on_its_poll(pair):
     assert consume_until(beta.runtime, lambda: count(beta.runtime, "tallies") == 2)
 
 
+def test_a_listening_relay_asked_to_stop_stops_without_waiting_out_its_fallback(pair):
+    from salesloop.service import Runtime
+
+    alpha, _ = pair
+    runtime = Runtime(alpha.spec, alpha.runtime.settings.with_overrides(relay_poll_seconds=60,
+                                                                        relay_listen_seconds=60))
+    stop = threading.Event()
+    thread = threading.Thread(target=runtime.relay().run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        time.sleep(1.0)  # connected, first pass done, now listening with a minute's fallback
+        stop.set()
+        thread.join(10)  # a shutdown (SIGTERM, a deploy) ends it, not the next minute
+        assert not thread.is_alive()
+    finally:
+        stop.set()
+        thread.join(70)
+        runtime.database.dispose()
+
+
 class Channel:
     """Just enough of a py-amqp channel to drive the bookkeeping by hand."""
 
