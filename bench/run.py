@@ -19,7 +19,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 RESULTS = HERE.parent / "var" / "bench" / "results.json"
-BENCHMARKS = ["relay", "kpi_ingest", "leads_capture", "kpi_summary", "pipeline", "hop_latency", "demo_pg", "deals_sign", "orders_transition", "desk_ticket", "rss"]
+BENCHMARKS = ["relay", "kpi_ingest", "leads_capture", "leads_import", "kpi_summary", "pipeline", "hop_latency", "demo_pg", "deals_sign", "orders_transition", "desk_ticket", "rss"]
 
 
 def main(argv: list[str]) -> int:

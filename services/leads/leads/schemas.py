@@ -385,6 +385,9 @@ class ImportOut(Schema):
     imported = fields.Integer()
     rejected = fields.Integer()
     pending = fields.Integer()
+    done = fields.Integer(metadata={"description": "Rows done so far: imported or failed."})
+    failed = fields.Integer(metadata={"description": "Rows failed so far (refused by their fields, as "
+                                                     "duplicates, or by the database): the same as rejected."})
     created_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
     errors = fields.List(fields.Nested(ImportErrorOut))

@@ -34,7 +34,8 @@ def import_view(job: LeadImport, page: int = 1, page_size: int = 500) -> dict:
                              .offset((page - 1) * page_size)).all()
     return {"id": job.id, "status": job.status, "filename": job.filename, "total_rows": job.total_rows,
             "imported": job.imported, "rejected": job.rejected,
-            "pending": job.total_rows - job.imported - job.rejected, "created_at": job.created_at,
+            "pending": job.total_rows - job.imported - job.rejected, "done": job.imported + job.rejected,
+            "failed": job.rejected, "created_at": job.created_at,
             "finished_at": job.finished_at, "errors": [{"line": line, "errors": errs} for line, errs in errors],
             "errors_page": page, "errors_total": total}
 

@@ -14,20 +14,26 @@ from leads.domain.errors import Conflict, DuplicateFound, InvalidField
 from leads.domain.grading import BudgetRule, Grading, grade, override_grade
 from leads.domain.normalization import normalize_company_name
 from leads.models import Lead
-from leads.repository import customer_class, duplicate_matches, rules_and_duplicates
+from leads.repository import BatchDuplicates, customer_class, duplicate_matches, rules_and_duplicates
 from leads.repository import ActiveRules, load_rules
 
 
 def capture_lead(uow, data: dict, *, captured_by: str | None, rules: ActiveRules | None = None,
-                 roster: RepRoster | None = None, now: datetime | None = None) -> Lead:
-    """Refuse a duplicate (unless asked to record it linked), then capture, grade and assign."""
+                 roster: RepRoster | None = None, now: datetime | None = None,
+                 duplicates: BatchDuplicates | None = None) -> Lead:
+    """Refuse a duplicate (unless asked to record it linked), then capture, grade and assign.
+
+    ``duplicates``: an import batch's candidates, asked once for the batch (and told of the lead)."""
     now = now or utcnow()
     company_key = normalize_company_name(data["company"]) if data.get("company") else None
     keys = keys_of(data.get("contact") or {}, company_key)
-    if rules is None:  # the rules in force are asked with the duplicates: one round trip
+    if duplicates is not None:
+        matches = duplicates.matches(keys)
+    elif rules is None:  # the rules in force are asked with the duplicates: one round trip
         rules, matches = rules_and_duplicates(uow.session, keys)
     else:
         matches = duplicate_matches(uow.session, keys)
+    rules = rules or load_rules(uow.session)
     if matches and not data.get("record_duplicate"):
         raise DuplicateFound(matches)
     lead = new_lead(data, company_key, captured_by, now, matches)
@@ -46,6 +52,8 @@ def capture_lead(uow, data: dict, *, captured_by: str | None, rules: ActiveRules
     auto_assign(staged, lead, rules, now, roster=roster)
     staged.add(lead)
     staged.write()
+    if duplicates is not None:
+        duplicates.add_lead(lead.id, keys)
     return lead
 
 

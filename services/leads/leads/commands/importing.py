@@ -16,6 +16,7 @@ import io
 import logging
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from marshmallow import ValidationError
@@ -23,15 +24,18 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError
 
 from leads.commands.assignment import RepRoster
-from leads.commands.capture import capture_lead
+from leads.commands.capture import capture_lead, keys_of
 from leads.commands.common import new_id, utcnow
 from leads.domain.errors import DomainError, DuplicateFound, InvalidField
 from leads.models import LeadImport, LeadImportRow
-from leads.repository import load_rules
+from leads.domain.duplicates import DedupeKeys
+from leads.domain.normalization import normalize_company_name
+from leads.repository import BatchDuplicates, load_rules
 from leads.schemas import LeadIn
 
 log = logging.getLogger(__name__)
 STAGE_CHUNK = 1000
+_ROW_SCHEMA = LeadIn()
 MAX_ROWS = 200_000
 
 # Column names a sales team's spreadsheet may use, English or Chinese, for each field.
@@ -210,9 +214,13 @@ def process_batch(uow, job: LeadImport, limit: int, now: datetime, careful: bool
     if rows:
         rules, roster, schema = load_rules(uow.session), RepRoster.load(uow.session), LeadIn()
         tally = {"imported": 0, "rejected": 0}  # added to the job once: not an UPDATE per row
+        # Row by row in careful mode: a savepoint rolled back would leave the batch index
+        # knowing leads that were never written.
+        duplicates = None if careful else BatchDuplicates.load(uow.session, [_keys_of_row(row) for row in rows])
         for row in rows:
             # The lambda runs before the loop moves on (here, or inside the savepoint), so binding ``row`` late is safe.
-            capture = lambda: _capture_row(uow, tally, row, schema, rules, roster, job.created_by, now)  # noqa: E731,B023
+            capture = lambda: _capture_row(  # noqa: E731
+                uow, tally, row, schema, rules, roster, job.created_by, now, duplicates)  # noqa: B023
             _in_savepoint(uow, tally, row, capture) if careful else capture()
         job.imported, job.rejected = job.imported + tally["imported"], job.rejected + tally["rejected"]
     if len(rows) < limit:  # every pending row was in this batch
@@ -228,9 +236,21 @@ def _in_savepoint(uow, tally, row, capture) -> None:
         _reject(tally, row, {"row": [f"the database refused the row: {type(exc.orig).__name__}"]})
 
 
-def _capture_row(uow, tally, row, schema, rules, roster, by, now) -> None:
+def _keys_of_row(row: LeadImportRow) -> DedupeKeys:
+    """The row's duplicate keys as its capture will compute them (contact normalized by the schema)."""
     try:
-        lead = capture_lead(uow, schema.load(row.data), captured_by=by, rules=rules, roster=roster, now=now)
+        data = _ROW_SCHEMA.load(row.data)
+    except ValidationError:
+        return DedupeKeys(frozenset(), frozenset(), None)
+    row.loaded = data  # type: ignore[attr-defined]  # loaded once, captured below
+    company_key = normalize_company_name(data["company"]) if data.get("company") else None
+    return keys_of(data.get("contact") or {}, company_key)
+
+
+def _capture_row(uow, tally, row, schema, rules, roster, by, now, duplicates=None) -> None:
+    try:
+        data = getattr(row, "loaded", None) or schema.load(row.data)
+        lead = capture_lead(uow, data, captured_by=by, rules=rules, roster=roster, now=now, duplicates=duplicates)
         row.status, row.lead_id, row.data = "imported", lead.id, None
         tally["imported"] += 1
     except DuplicateFound as exc:
@@ -245,6 +265,44 @@ def _capture_row(uow, tally, row, schema, rules, roster, by, now) -> None:
 def _reject(tally, row, errors: dict) -> None:
     row.status, row.errors = "rejected", errors
     tally["rejected"] += 1
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where an import stands: rows done (imported or failed) of the total, and the failures so far."""
+
+    import_id: str
+    total: int
+    imported: int
+    failed: int
+    finished: bool
+
+    @classmethod
+    def of(cls, job: LeadImport) -> Progress:
+        return cls(job.id, job.total_rows, job.imported, job.rejected, job.status == "done")
+
+    @property
+    def done(self) -> int:
+        return self.imported + self.failed
+
+    def line(self, seconds: float) -> str:
+        share = 100.0 * self.done / self.total if self.total else 100.0
+        rate = f", {self.done / seconds:.0f} rows/s" if seconds > 0 else ""
+        return (f"{self.done}/{self.total} rows done ({share:.1f} %): {self.imported} imported, "
+                f"{self.failed} failed{rate}{' — finished' if self.finished else ''}")
+
+
+def run_to_end(uow, import_id: str, batch: int) -> Iterator[Progress]:
+    """Capture the import batch after batch, each committed; the progress after each one."""
+    while True:
+        run_batch(uow, import_id, batch)
+        uow.commit()
+        uow.session.expunge_all()  # the identity map would otherwise keep every lead of the file
+        uow.published.clear()  # and the unit every event of it: the outbox has them
+        progress = Progress.of(uow.session.get(LeadImport, import_id))
+        yield progress
+        if progress.finished:
+            return
 
 
 def process_all(uow, job: LeadImport, batch: int) -> LeadImport:
