@@ -39,6 +39,13 @@ def database(prefix: str):
 @contextmanager
 def gunicorn(app: str, env: dict, workers: int = 2):
     """Serve a WSGI app under gunicorn on a free port until the block ends."""
+    with gunicorn_process(app, env, workers) as (base, _):
+        yield base
+
+
+@contextmanager
+def gunicorn_process(app: str, env: dict, workers: int = 2):
+    """``gunicorn``, also yielding the master process (its children are the workers)."""
     port = free_port()
     command = [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
                "--log-level", "warning", app]
@@ -55,7 +62,7 @@ def gunicorn(app: str, env: dict, workers: int = 2):
                 time.sleep(0.2)
         else:
             raise RuntimeError(f"{app} did not start: {child.stderr.read() if child.poll() is not None else ''}")
-        yield base
+        yield base, child
     finally:
         child.terminate()
         child.wait(20)

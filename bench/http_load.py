@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 import requests
 
-from common import ROOT, VENV_BIN, database, gunicorn
+from common import ROOT, database, gunicorn, gunicorn_process
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 8))
 SECONDS = float(os.environ.get("BENCH_SECONDS", 8))
@@ -200,30 +200,10 @@ def combined(parts: dict[str, dict]) -> dict:
 
 @contextmanager
 def served_with_workers(app: str, env: dict, workers: int = WORKERS):
-    """Like ``common.gunicorn`` (same command, same readiness check), also yielding a
-    function that lists the worker processes' pids (the master's children)."""
-    from common import free_port
-
-    port = free_port()
-    command = [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-               "--log-level", "warning", app]
-    child = subprocess.Popen(command, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError(f"{app} did not start: {child.stderr.read() if child.poll() is not None else ''}")
-        yield base, lambda: _children(child.pid)
-    finally:
-        child.terminate()
-        child.wait(20)
+    """``common.gunicorn``, also yielding a function that lists the worker processes'
+    pids (the master's children)."""
+    with gunicorn_process(app, env, workers) as (base, master):
+        yield base, lambda: _children(master.pid)
 
 
 def _children(pid: int) -> list[int]:
