@@ -10,6 +10,8 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
@@ -78,54 +80,50 @@ def test_a_batch_whose_confirms_are_lost_stays_unsent(pair, rabbitmq_url):
     assert all(row.attempts == 1 for row in rows)
 
 
-def test_an_idle_relay_wakes_on_the_commit_not_on_its_poll(pair):
+@contextmanager
+def slow_polling_relay(service) -> Iterator[tuple[threading.Event, threading.Thread]]:
+    """A relay whose poll and listening fallback are far longer than a test: only a
+    notification (or a stop) can end its wait. Yields once it is connected and waiting."""
     from salesloop.service import Runtime
 
-    alpha, beta = pair
-    # A poll and a listening fallback far longer than the test: only the notification can wake it.
-    runtime = Runtime(alpha.spec, alpha.runtime.settings.with_overrides(relay_poll_seconds=60,
-                                                                        relay_listen_seconds=60))
+    runtime = Runtime(service.spec, service.runtime.settings.with_overrides(relay_poll_seconds=60,
+                                                                          relay_listen_seconds=60))
     stop = threading.Event()
     thread = threading.Thread(target=runtime.relay().run, args=(stop,), daemon=True)
     thread.start()
     try:
         time.sleep(1.0)  # connected, first pass done, now waiting
-        alpha.post("/notes", json={"text": "wake up"})
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and outbox(alpha.runtime)[0].sent_at is None:
-            time.sleep(0.05)
-        assert outbox(alpha.runtime)[0].sent_at is not None
-        # After a short batch the relay waits for the next notification, not for its poll.
-        alpha.post("/notes", json={"text": "and again"})
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and outbox(alpha.runtime)[1].sent_at is None:
-            time.sleep(0.05)
-        assert outbox(alpha.runtime)[1].sent_at is not None
+        yield stop, thread
     finally:
         stop.set()
         thread.join(70)
         runtime.database.dispose()
+
+
+def sent_soon(service, index: int) -> bool:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and outbox(service.runtime)[index].sent_at is None:
+        time.sleep(0.05)
+    return outbox(service.runtime)[index].sent_at is not None
+
+
+def test_an_idle_relay_wakes_on_the_commit_not_on_its_poll(pair):
+    alpha, beta = pair
+    with slow_polling_relay(alpha):
+        alpha.post("/notes", json={"text": "wake up"})
+        assert sent_soon(alpha, 0)
+        # After a short batch the relay waits for the next notification, not for its poll.
+        alpha.post("/notes", json={"text": "and again"})
+        assert sent_soon(alpha, 1)
     assert consume_until(beta.runtime, lambda: count(beta.runtime, "tallies") == 2)
 
 
 def test_a_listening_relay_asked_to_stop_stops_without_waiting_out_its_fallback(pair):
-    from salesloop.service import Runtime
-
     alpha, _ = pair
-    runtime = Runtime(alpha.spec, alpha.runtime.settings.with_overrides(relay_poll_seconds=60,
-                                                                        relay_listen_seconds=60))
-    stop = threading.Event()
-    thread = threading.Thread(target=runtime.relay().run, args=(stop,), daemon=True)
-    thread.start()
-    try:
-        time.sleep(1.0)  # connected, first pass done, now listening with a minute's fallback
+    with slow_polling_relay(alpha) as (stop, thread):
         stop.set()
         thread.join(10)  # a shutdown (SIGTERM, a deploy) ends it, not the next minute
         assert not thread.is_alive()
-    finally:
-        stop.set()
-        thread.join(70)
-        runtime.database.dispose()
 
 
 class Channel:
