@@ -14,8 +14,7 @@ for the run (PUBLIC_RATE_LIMIT). The candidate figure is both endpoints together
 """
 from __future__ import annotations
 
-from common import report
-from http_load import (CLIENTS, WORKERS, baseline, bearer, combined, load, load_average, migrated, post_each,
+from http_load import (CLIENTS, WORKERS, against_baseline, bearer, load, migrated, post_each,
                        runtime, seconds_for, serve)
 
 AGENT = {"user": "agent-1", "roles": ["cs_agent"], "team": "care-1", "region": "east"}
@@ -67,13 +66,9 @@ def run(quick: bool = False) -> dict:
 
             load(base, answers(warm, 2), {}, clients=2, seconds=1.0)
             answered = load(base, answers(tokens, CLIENTS), {}, seconds=seconds)
-    candidate = combined({"ticket": tickets, "survey": answered})
-    candidate["load_average"] = load_average()
-    base_figures = baseline(seconds)
-    base_figures["load_average"] = load_average()
-    return report("desk_ticket", f"POST /tickets then /surveys/{{token}} under gunicorn ({WORKERS} workers) on "
-                  f"PostgreSQL, {CLIENTS} clients, {seconds:.0f} s each, against a bare Flask + SQLAlchemy insert",
-                  candidate, base_figures, "per_second", "req/s")
+    return against_baseline("desk_ticket", f"POST /tickets then /surveys/{{token}} under gunicorn ({WORKERS} workers) "
+                            f"on PostgreSQL, {CLIENTS} clients, {seconds:.0f} s each, against a bare Flask + "
+                            "SQLAlchemy insert", {"ticket": tickets, "survey": answered}, seconds)
 
 
 if __name__ == "__main__":

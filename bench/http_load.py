@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 import requests
 
-from common import ROOT, database, gunicorn, gunicorn_process
+from common import ROOT, database, gunicorn, gunicorn_process, report
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 8))
 SECONDS = float(os.environ.get("BENCH_SECONDS", 8))
@@ -219,3 +219,14 @@ def rss_mb(pid: int) -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def against_baseline(name: str, description: str, parts: dict[str, dict], seconds: float) -> dict:
+    """The candidate's parts combined, the bare insert measured right after with the same
+    clients and time, both with the machine's load; the line printed and the record kept."""
+    candidate = combined(parts)
+    candidate["load_average"] = load_average()
+    base_figures = baseline(seconds)
+    base_figures["load_average"] = load_average()
+    return report(name, description, candidate, base_figures, "per_second", "req/s")
+
