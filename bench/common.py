@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -68,17 +69,23 @@ def gunicorn_process(app: str, env: dict, workers: int = 2):
         child.wait(20)
 
 
-def http_load(url: str, make_body, headers: dict, *, clients: int = 8, seconds: float = 8.0,
-              max_requests: int = 20000) -> dict:
-    """POST as fast as `clients` threads can for a bounded time and count; report figures."""
+# What a client sends next: (method, path, JSON body); None ends that client.
+Step = tuple[str, str, dict | None]
+
+
+def load(base: str, next_request: Callable[[int, int], Step | None], headers: dict, *, clients: int = 8,
+         seconds: float = 8.0, max_requests: int = 20000) -> dict:
+    """Send requests as fast as ``clients`` threads can for a bounded time and count;
+    ``next_request(client, i)`` says what client ``client`` sends as its ``i``-th."""
     latencies: list[float] = []
     failures = [0]
     statuses: dict[int, int] = {}
+    first_failure: list[str] = []
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
     issued = [0]
 
-    def client(n: int):
+    def client(n: int) -> None:
         session = requests.Session()
         i = 0
         while time.monotonic() < stop_at:
@@ -86,8 +93,20 @@ def http_load(url: str, make_body, headers: dict, *, clients: int = 8, seconds: 
                 if issued[0] >= max_requests:
                     return
                 issued[0] += 1
+            step = next_request(n, i)
+            if step is None:
+                return
+            method, path, body = step
             started = time.perf_counter()
-            response = session.post(url, json=make_body(n, i), headers=headers, timeout=30)
+            try:
+                response = session.request(method, base + path, json=body, headers=headers, timeout=30)
+            except requests.RequestException as exc:  # counted, not a dead client thread
+                with lock:
+                    failures[0] += 1
+                    if not first_failure:
+                        first_failure.append(f"{method} {path}: {type(exc).__name__}: {exc}"[:300])
+                i += 1
+                continue
             elapsed = time.perf_counter() - started
             with lock:
                 if response.status_code < 300:
@@ -95,6 +114,8 @@ def http_load(url: str, make_body, headers: dict, *, clients: int = 8, seconds: 
                 else:
                     failures[0] += 1
                     statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                    if not first_failure:
+                        first_failure.append(f"{method} {path}: {response.status_code} {response.text[:300]}")
             i += 1
 
     began = time.perf_counter()
@@ -105,14 +126,26 @@ def http_load(url: str, make_body, headers: dict, *, clients: int = 8, seconds: 
         thread.join()
     wall = time.perf_counter() - began
     latencies.sort()
-    return {
-        "requests": len(latencies),
-        "failures": failures[0],
-        "failure_statuses": statuses,
+
+    def quantile(q: float) -> float | None:
+        return 1000 * latencies[int(q * (len(latencies) - 1))] if latencies else None
+
+    figures = {
+        "requests": len(latencies), "failures": failures[0], "failure_statuses": statuses,
         "per_second": len(latencies) / wall if wall else 0.0,
         "p50_ms": 1000 * statistics.median(latencies) if latencies else None,
-        "p95_ms": 1000 * latencies[int(0.95 * (len(latencies) - 1))] if latencies else None,
+        "p95_ms": quantile(0.95), "p99_ms": quantile(0.99),
     }
+    if first_failure:
+        figures["first_failure"] = first_failure[0]
+    return figures
+
+
+def http_load(url: str, make_body, headers: dict, *, clients: int = 8, seconds: float = 8.0,
+              max_requests: int = 20000) -> dict:
+    """POST ``make_body(client, i)`` to ``url`` as fast as ``clients`` threads can (``load``)."""
+    return load(url, lambda c, i: ("POST", "", make_body(c, i)), headers, clients=clients, seconds=seconds,
+                max_requests=max_requests)
 
 
 def report(name: str, title: str, candidate: dict, baseline: dict, key: str, unit: str,

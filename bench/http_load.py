@@ -4,24 +4,20 @@ records a benchmark needs prepared in-process, a bounded HTTP load that takes an
 method and path, and the bare-insert baseline (bench/baseline_app.py, the one
 leads_capture measures against) run with the same clients and time budget.
 
-The load is the same bounded Python client as ``common.http_load`` (threads, one
-``requests`` session each, a time and a request budget), extended to any method
-and path and to p99, and able to stop when a benchmark's prepared records run out.
+The load is ``common.load``, the one bounded Python client every HTTP benchmark
+uses (threads, one ``requests`` session each, a time and a request budget, any
+method and path, p99), able to stop when a benchmark's prepared records run out.
 """
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-import requests
 
-from common import ROOT, database, gunicorn, gunicorn_process, report
+from common import ROOT, Step, database, gunicorn, gunicorn_process, load, report
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 8))
 SECONDS = float(os.environ.get("BENCH_SECONDS", 8))
@@ -31,79 +27,10 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", 2))
 SERVICE_ENV = {"BUS_URL": "memory://", "OTEL_SDK_DISABLED": "true", "PUBLIC_RATE_LIMIT": "100000000/minute"}
 
 # (method, path, JSON body) of the next request, or None when the client has nothing left to send.
-Step = tuple[str, str, dict | None]
 
 
 def seconds_for(quick: bool) -> float:
     return min(SECONDS, 3.0) if quick else SECONDS
-
-
-def load(base: str, next_request: Callable[[int, int], Step | None], headers: dict, *, clients: int = CLIENTS,
-         seconds: float = SECONDS, max_requests: int = 20000) -> dict:
-    """Send requests as fast as ``clients`` threads can for a bounded time and count;
-    ``next_request(client, i)`` says what client ``client`` sends as its ``i``-th."""
-    latencies: list[float] = []
-    failures = [0]
-    statuses: dict[int, int] = {}
-    first_failure: list[str] = []
-    lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
-    issued = [0]
-
-    def client(n: int) -> None:
-        session = requests.Session()
-        i = 0
-        while time.monotonic() < stop_at:
-            with lock:
-                if issued[0] >= max_requests:
-                    return
-                issued[0] += 1
-            step = next_request(n, i)
-            if step is None:
-                return
-            method, path, body = step
-            started = time.perf_counter()
-            try:
-                response = session.request(method, base + path, json=body, headers=headers, timeout=30)
-            except requests.RequestException as exc:  # counted, not a dead client thread
-                with lock:
-                    failures[0] += 1
-                    if not first_failure:
-                        first_failure.append(f"{method} {path}: {type(exc).__name__}: {exc}"[:300])
-                i += 1
-                continue
-            elapsed = time.perf_counter() - started
-            with lock:
-                if response.status_code < 300:
-                    latencies.append(elapsed)
-                else:
-                    failures[0] += 1
-                    statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-                    if not first_failure:
-                        first_failure.append(f"{method} {path}: {response.status_code} {response.text[:300]}")
-            i += 1
-
-    began = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - began
-    latencies.sort()
-
-    def quantile(q: float) -> float | None:
-        return 1000 * latencies[int(q * (len(latencies) - 1))] if latencies else None
-
-    figures = {
-        "requests": len(latencies), "failures": failures[0], "failure_statuses": statuses,
-        "per_second": len(latencies) / wall if wall else 0.0,
-        "p50_ms": 1000 * statistics.median(latencies) if latencies else None,
-        "p95_ms": quantile(0.95), "p99_ms": quantile(0.99),
-    }
-    if first_failure:
-        figures["first_failure"] = first_failure[0]
-    return figures
 
 
 def post_each(make_path: Callable[[int, int], str | None], make_body: Callable[[int, int], dict]):

@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import sys
 
-import threading
-import time
 
 from common import database, gunicorn, http_load, report
 
@@ -48,32 +46,6 @@ def _create_reps(base: str, headers: dict) -> None:
         response.raise_for_status()
 
 
-def with_p99(url: str, make_body, headers: dict, *, clients: int, seconds: float) -> dict:
-    """common.http_load's figures, plus the p99 latency (timed around each request here)."""
-    import requests
-
-    latencies: list[float] = []
-    lock = threading.Lock()
-    real_post = requests.Session.post
-
-    def timed_post(session, *args, **kwargs):
-        started = time.perf_counter()
-        response = real_post(session, *args, **kwargs)
-        if response.status_code < 300:
-            with lock:
-                latencies.append(time.perf_counter() - started)
-        return response
-
-    requests.Session.post = timed_post
-    try:
-        figures = http_load(url, make_body, headers, clients=clients, seconds=seconds)
-    finally:
-        requests.Session.post = real_post
-    latencies.sort()
-    figures["p99_ms"] = 1000 * latencies[int(0.99 * (len(latencies) - 1))] if latencies else None
-    return figures
-
-
 def run(quick: bool = False) -> dict:
     seconds = min(SECONDS, 3.0) if quick else SECONDS
     headers = {"Authorization": f"Bearer {_token()}"}
@@ -87,10 +59,10 @@ def run(quick: bool = False) -> dict:
             _create_reps(base, headers)
             # Warm-up with its own client numbers, so the measured run never repeats a lead.
             http_load(f"{base}/leads", lambda c, i: lead_body(c + 500, i), headers, clients=2, seconds=1.0)
-            salesloop = with_p99(f"{base}/leads", lead_body, headers, clients=CLIENTS, seconds=seconds)
+            salesloop = http_load(f"{base}/leads", lead_body, headers, clients=CLIENTS, seconds=seconds)
         with gunicorn("bench.baseline_app:create_app()", {"DATABASE_URL": base_url}, WORKERS) as base:
             http_load(f"{base}/leads", lambda c, i: lead_body(c + 500, i), {}, clients=2, seconds=1.0)
-            baseline = with_p99(f"{base}/leads", lead_body, {}, clients=CLIENTS, seconds=seconds)
+            baseline = http_load(f"{base}/leads", lead_body, {}, clients=CLIENTS, seconds=seconds)
     salesloop["load_average"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return report("leads_capture", f"POST /leads under gunicorn ({WORKERS} workers) on PostgreSQL, {CLIENTS} clients, "
                   f"{seconds:.0f} s, against a bare Flask + SQLAlchemy insert", salesloop, baseline, "per_second", "req/s")
