@@ -148,9 +148,11 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
-def against_baseline(name: str, description: str, parts: dict[str, dict], seconds: float) -> dict:
+def against_baseline(name: str, requests_sent: str, parts: dict[str, dict], seconds: float) -> dict:
     """The candidate's parts combined, the bare insert measured right after with the same
     clients and time, both with the machine's load; the line printed and the record kept."""
+    description = (f"{requests_sent} under gunicorn ({WORKERS} workers) on PostgreSQL, {CLIENTS} clients, "
+                   f"{seconds:.0f} s each, against a bare Flask + SQLAlchemy insert")
     candidate = combined(parts)
     candidate["load_average"] = load_average()
     base_figures = baseline(seconds)

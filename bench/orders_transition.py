@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from http_load import (CLIENTS, WORKERS, against_baseline, bearer, load, migrated, runtime,
+from http_load import (CLIENTS, against_baseline, bearer, load, migrated, runtime,
                        seconds_for, serve)
 
 REP = {"user": "rep-1", "roles": ["rep"], "team": "team-1", "region": "east"}
@@ -104,9 +104,7 @@ def run(quick: bool = False) -> dict:
             first = load(base, _walk(_split(early[20:], CLIENTS), EARLY), headers, seconds=seconds)
             load(base, _walk(_split(late[:10], 2), LATE), headers, clients=2, seconds=1.0)
             second = load(base, _walk(_split(late[10:], CLIENTS), LATE), headers, seconds=seconds)
-    return against_baseline("orders_transition", f"POST /orders/{{id}}/confirm, start-fulfilment, ship, deliver, accept, settle "
-                  f"under gunicorn ({WORKERS} workers) on PostgreSQL, {CLIENTS} clients, {seconds:.0f} s each, "
-                  "against a bare Flask + SQLAlchemy insert",
+    return against_baseline("orders_transition", "POST /orders/{id}/confirm, start-fulfilment, ship, deliver, accept, settle",
                             {"early": first, "late": second}, seconds)
 
 
