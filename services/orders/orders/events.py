@@ -166,7 +166,7 @@ class StageOverdue(Schema):
 
 
 _ORDER = {
-    "order_id": "6b1f3c2e-8d4a-4e59-a0c2-5d7f9e1b2a34", "order_number": "SO-20250512-6B1F3C",
+    "order_id": "6b1f3c2e-8d4a-4e59-a0c2-5d7f9e1b2a34", "order_number": "SO-20250512-6B1F3C2E8D4A",
     "version": 1, "origin": "contract", "contract_id": "0d5e3c55-7d0b-4f5e-8c8a-2f0e2a6b1c11",
     "deal_id": "5f0c8a7e-1f7b-4c1e-9d1a-3b2f1c0d9e8a", "storefront_order_id": None,
     "customer_id": "cust-1042", "customer_name": "杭州云帆科技有限公司",
