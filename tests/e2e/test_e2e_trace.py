@@ -198,8 +198,10 @@ def photograph_trace(viewer, trace_id: str):
     with chromium(1400, 900) as driver:
         driver.get(viewer.trace_page(trace_id))
         WebDriverWait(driver, 30).until(lambda d: "kpi process" in d.page_source)
-        # The hops, not the SQL under them: the viewer's own search narrows the tree.
-        search = driver.find_element(By.CSS_SELECTOR, "input[placeholder='Search trace']")
+        # The hops, not the SQL under them: the viewer's own search narrows the tree. The
+        # search box may render after the spans' names do (seen on a loaded machine).
+        search = WebDriverWait(driver, 30).until(
+            lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, "input[placeholder='Search trace']")), None))
         search.send_keys("process")
         try:  # a loaded machine's browser may take its time to narrow it; the picture is taken anyway
             WebDriverWait(driver, 30).until(lambda d: "SELECT" not in d.find_element(By.TAG_NAME, "body").text)
