@@ -15,18 +15,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from salesloop.messaging.bus import DEFAULT_EXCHANGE, Bus
 from salesloop.messaging.kombu_typed import Connection, Message, Producer
-from salesloop.messaging.worker import ATTEMPTS, LETTER_ID, ORIGINAL_KEY, PARKED_AT, REASON, TRACEBACK
+from salesloop.messaging.worker import ATTEMPTS, LETTER_ID, ORIGINAL_KEY, PARKED_AT, REASON, REPLAY_ID, TRACEBACK
 
 # What a parking added; a replayed message arrives as if for the first time.
-PARKING_HEADERS = (ATTEMPTS, REASON, LETTER_ID, PARKED_AT, TRACEBACK, "x-death", "x-first-death-exchange",
+PARKING_HEADERS = (ATTEMPTS, REASON, LETTER_ID, PARKED_AT, TRACEBACK, REPLAY_ID, "x-death", "x-first-death-exchange",
                    "x-first-death-queue", "x-first-death-reason", "x-last-death-exchange", "x-last-death-queue",
                    "x-last-death-reason")
-REPLAYED = "x-salesloop-replayed"
 
 
 @dataclass
@@ -38,6 +39,7 @@ class DeadLetter:
     reason: str
     headers: dict[str, Any]
     body: bytes
+    copies: int = 1  # a message parked again after a redelivery is one letter
 
     def summary(self) -> dict[str, Any]:
         deaths = self.headers.get("x-death") or []
@@ -48,6 +50,7 @@ class DeadLetter:
             "routing_key": self.routing_key,
             "reason": self.reason or (deaths[0].get("reason") if deaths else "unknown"),
             "parked_at": self.headers.get(PARKED_AT),
+            "copies": self.copies,
             "broker_deaths": [{"reason": d.get("reason"), "queue": d.get("queue"), "count": d.get("count")}
                               for d in deaths],
         }
@@ -131,13 +134,23 @@ class DeadLetterQueue:
             messages.append(message)
         return messages
 
+    def _letters(self, connection: Connection) -> Iterator[tuple[DeadLetter, list[Message]]]:
+        """Every parked letter once, oldest first, with all its parked copies."""
+        copies: dict[str, tuple[DeadLetter, list[Message]]] = {}
+        for message in self._drain(connection):
+            letter = read_letter(message)
+            seen = copies.setdefault(letter.letter_id, (letter, []))
+            seen[1].append(message)
+            seen[0].copies = len(seen[1])
+        yield from copies.values()
+
     def list(self) -> list[DeadLetter]:
         with self.bus.connect() as connection:
-            messages = self._drain(connection)
-            letters = [read_letter(m) for m in messages]
-            for message in messages:
-                message.requeue()
-        return letters
+            letters = list(self._letters(connection))
+            for _, messages in letters:
+                for message in messages:
+                    message.requeue()
+        return [letter for letter, _ in letters]
 
     def replay(self, selection: Selection, fixed_data: dict[str, Any] | None = None) -> Result:
         """Send the selected letters back to the service queue, as first arrivals.
@@ -150,21 +163,20 @@ class DeadLetterQueue:
             returned: list[str] = []
             producer = Producer(writer.default_channel, auto_declare=False,
                                 on_return=(lambda exc, *_: returned.append(str(exc))) if self.bus.is_amqp else None)
-            for message in self._drain(reader):
-                letter = read_letter(message)
+            for letter, messages in self._letters(reader):
                 if not selection.takes(letter):
-                    message.requeue()
+                    _settle(messages, Message.requeue)
                     continue
                 returned.clear()
                 try:
-                    self._republish(producer, message, letter, fixed_data)
+                    self._republish(producer, messages[0], letter, fixed_data)
                     if returned:
                         raise RuntimeError(f"the service queue {self.bus.queue_name} is missing: {returned[0]}")
-                except Exception as exc:  # the parked copy is the only one: keep it
-                    message.requeue()
+                except Exception as exc:  # the parked copies are the only ones: keep them
+                    _settle(messages, Message.requeue)
                     result.kept[letter.letter_id] = f"{type(exc).__name__}: {exc}"
                     continue
-                message.ack()
+                _settle(messages, Message.ack)
                 result.done.append(letter.letter_id)
         return result
 
@@ -177,7 +189,7 @@ class DeadLetterQueue:
             body = json.dumps(envelope, ensure_ascii=False).encode("utf-8")
         headers = {k: v for k, v in letter.headers.items() if k not in PARKING_HEADERS}
         headers[ORIGINAL_KEY] = letter.routing_key
-        headers[REPLAYED] = True
+        headers[REPLAY_ID] = uuid.uuid4().hex  # parked again, it is a new letter
         producer.publish(body, exchange=DEFAULT_EXCHANGE, routing_key=self.bus.queue_name, headers=headers,
                          content_type=message.content_type, content_encoding=message.content_encoding or "utf-8",
                          delivery_mode=2, mandatory=self.bus.is_amqp, retry=False,
@@ -186,11 +198,15 @@ class DeadLetterQueue:
     def purge(self, selection: Selection) -> Result:
         result = Result()
         with self.bus.connect() as connection:
-            for message in self._drain(connection):
-                letter = read_letter(message)
+            for letter, messages in self._letters(connection):
                 if selection.takes(letter):
-                    message.ack()
+                    _settle(messages, Message.ack)
                     result.done.append(letter.letter_id)
                 else:
-                    message.requeue()
+                    _settle(messages, Message.requeue)
         return result
+
+
+def _settle(messages: list[Message], how: Any) -> None:
+    for message in messages:
+        how(message)

@@ -9,10 +9,11 @@ batches.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 import traceback
-import uuid
 import zlib
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ REASON = "x-salesloop-reason"
 ORIGINAL_KEY = "x-salesloop-routing-key"
 PARKED_AT = "x-salesloop-parked-at"
 LETTER_ID = "x-salesloop-letter-id"
+REPLAY_ID = "x-salesloop-replayed"  # set by a replay: one id per replay
 TRACEBACK = "x-salesloop-traceback"
 
 
@@ -101,6 +103,15 @@ def _sweep_lock(uow: UnitOfWork, name: str) -> bool:
         return True
     key = zlib.crc32(name.encode())
     return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}).scalar())
+
+
+def letter_id_of(queue: str, message: Message, headers: dict[str, Any]) -> str:
+    """The same for every delivery of one message to one queue: its queue, its
+    body, its AMQP message id and the replay that sent it back, if any."""
+    body = message.body if isinstance(message.body, bytes) else str(message.body).encode()
+    message_id = (message.properties or {}).get("message_id") or ""
+    seed = json.dumps([queue, str(message_id), str(headers.get(REPLAY_ID) or "")]).encode()
+    return hashlib.sha256(seed + b"\0" + body).hexdigest()[:32]
 
 
 def backoff_ms(attempt: int, base_seconds: float) -> int:
@@ -296,8 +307,11 @@ class Worker(ConsumerMixin):
     def park(self, message: Message, headers: dict[str, Any], reason: str, detail: str | None = None) -> None:
         log.error("event parked in dead-letter queue", extra={"reason": reason, "queue": self.bus.dead_letter_queue_name})
         # A letter id of its own: an operator replays or purges this one letter even
-        # when its body has no event id, or is not JSON at all.
-        extra = {REASON: reason[:2000], PARKED_AT: datetime.now(timezone.utc).isoformat(), LETTER_ID: uuid.uuid4().hex}
+        # when its body has no event id, or is not JSON at all. It is derived from the
+        # message, so a redelivery parked again (the ack lost after the confirm) is
+        # another copy of the same letter, not a second letter.
+        extra = {REASON: reason[:2000], PARKED_AT: datetime.now(timezone.utc).isoformat(),
+                 LETTER_ID: letter_id_of(self.bus.queue_name, message, headers)}
         if detail:
             extra[TRACEBACK] = detail
         if self._forward(message, headers, extra, self.bus.dead_letter_queue_name):

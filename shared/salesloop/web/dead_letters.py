@@ -39,6 +39,8 @@ class DeadLetterOut(Schema):
     routing_key = fields.String()
     reason = fields.String(metadata={"description": "Why the message was parked"})
     parked_at = fields.String(allow_none=True)
+    copies = fields.Integer(metadata={"description": "Times this one message was parked: a redelivery after "
+                                                     "a lost acknowledgement parks it again; all go together"})
     broker_deaths = fields.List(fields.Nested(BrokerDeathOut))
 
 

@@ -67,6 +67,35 @@ def test_a_letter_that_is_not_json_can_be_shown_and_purged_alone(pair):
     assert left.event_id is not None
 
 
+def test_a_message_parked_twice_is_one_letter_replayed_once(pair):
+    """A redelivery after a lost ack (the worker killed between the dead-letter
+    queue's confirm and its ack) parks the same bytes again: one letter, two copies,
+    replayed once and gone together."""
+    _, beta = pair
+    poison = bad_note(beta)
+    for _ in range(2):
+        publish_raw(beta.runtime, NOTE, poison)
+    assert consume_until(beta.runtime, lambda: [letter.copies for letter in dead_letters(beta.runtime)] == [2])
+    [letter] = dead_letters(beta.runtime)
+    assert letter.summary()["copies"] == 2
+    result = DeadLetterQueue(beta.runtime.bus).replay(Selection(letter_id=letter.letter_id),
+                                                      fixed_data={"note_id": 7, "text": "fixed"})
+    assert result.done == [letter.letter_id]
+    assert consume_until(beta.runtime, lambda: count(beta.runtime, "tallies") == 1)
+    assert dead_letters(beta.runtime) == []
+
+
+def test_purge_takes_every_copy_of_a_letter(pair):
+    _, beta = pair
+    poison = b"\xff the same garbage twice"
+    for _ in range(2):
+        publish_raw(beta.runtime, NOTE, poison)
+    assert consume_until(beta.runtime, lambda: [letter.copies for letter in dead_letters(beta.runtime)] == [2])
+    [letter] = dead_letters(beta.runtime)
+    assert DeadLetterQueue(beta.runtime.bus).purge(Selection(letter_id=letter.letter_id)).done == [letter.letter_id]
+    assert dead_letters(beta.runtime) == []
+
+
 def test_a_replayed_letter_arrives_as_a_first_arrival(pair):
     _, beta = pair
     [letter] = park(beta, bad_note(beta))
