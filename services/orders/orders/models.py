@@ -8,6 +8,7 @@ contract id, one per storefront order id.
 """
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -42,6 +43,17 @@ Aware = DateTime(timezone=True)
 
 class Base(DeclarativeBase):
     metadata = metadata
+
+
+def new_row_id() -> str:
+    """A child row's id, made here rather than by the database: SQLAlchemy then writes a
+    batch of new orders' versions, lines, transitions and stages with one executemany per
+    table instead of an INSERT … RETURNING that must hand every generated id back."""
+    return str(uuid.uuid4())
+
+
+def row_id() -> Mapped[str]:
+    return mapped_column(String(36), primary_key=True, default=new_row_id)
 
 
 class OrderRecord(Base):
@@ -112,7 +124,7 @@ class OrderVersionRecord(Base):
     __tablename__ = "order_versions"
     __table_args__ = (UniqueConstraint("order_id", "number", name="uq_order_versions_number"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = row_id()
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
@@ -134,8 +146,8 @@ class OrderLineRecord(Base):
     __tablename__ = "order_lines"
     __table_args__ = (UniqueConstraint("version_id", "position", name="uq_order_lines_position"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("order_versions.id", ondelete="CASCADE"))
+    id: Mapped[str] = row_id()
+    version_id: Mapped[str] = mapped_column(ForeignKey("order_versions.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     product_code: Mapped[str] = mapped_column(String(64))
     description: Mapped[str] = mapped_column(String(500))
@@ -154,7 +166,7 @@ class TransitionRecord(Base):
     __tablename__ = "order_transitions"
     __table_args__ = (UniqueConstraint("order_id", "position", name="uq_order_transitions_position"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = row_id()
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     from_state: Mapped[str | None] = mapped_column(String(20))
@@ -173,7 +185,7 @@ class StageRecord(Base):
         Index("ix_order_stages_due", "status", "due_date"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = row_id()
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(40))

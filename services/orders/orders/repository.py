@@ -31,6 +31,7 @@ from orders.models import (
     OrderVersionRecord,
     StageRecord,
     TransitionRecord,
+    new_row_id,
 )
 
 
@@ -227,10 +228,12 @@ class OrderRepository:
 
 
 # -- rows ⇄ values -------------------------------------------------------------------------------
+# New rows get their ids here (not from the column default at flush): with every primary
+# key known up front, the flush writes each table with an executemany and no RETURNING.
 def _version_record(version: OrderVersion) -> OrderVersionRecord:
     amounts = version.amounts
     return OrderVersionRecord(
-        number=version.number, currency=version.currency, fx_rate=version.fx_rate,
+        id=new_row_id(), number=version.number, currency=version.currency, fx_rate=version.fx_rate,
         delivery_date=version.delivery_date, total_amount=amounts.total, total_cost=amounts.total_cost,
         tax_amount=version.tax, created_at=utc(version.created_at), created_by=version.created_by,
         change_id=version.change_id,
@@ -240,7 +243,7 @@ def _version_record(version: OrderVersion) -> OrderVersionRecord:
 
 def _line_record(position: int, item: OrderItem, currency: str) -> OrderLineRecord:
     return OrderLineRecord(
-        position=position, product_code=item.product_code, description=item.description,
+        id=new_row_id(), position=position, product_code=item.product_code, description=item.description,
         quantity=item.quantity, unit_price=item.unit_price, unit_cost=item.unit_cost,
         discount_pct=item.discount_pct, tax_rate_pct=item.tax_rate_pct,
         amount=item.line_amount(currency), tax_amount=item.line_tax(currency),
@@ -262,7 +265,7 @@ def item_from(line: OrderLineRecord) -> OrderItem:
 
 def _transition_record(position: int, entry: HistoryEntry) -> TransitionRecord:
     return TransitionRecord(
-        position=position, from_state=None if entry.from_state is None else str(entry.from_state),
+        id=new_row_id(), position=position, from_state=None if entry.from_state is None else str(entry.from_state),
         to_state=str(entry.to_state), by=entry.by, at=utc(entry.at), details=json_safe(dict(entry.details)),
     )
 
@@ -276,7 +279,7 @@ def _entry(record: TransitionRecord) -> HistoryEntry:
 
 
 def _stage_record(position: int, stage: Stage) -> StageRecord:
-    return StageRecord(position=position, name=stage.name, owner=stage.owner, due_date=stage.due_date,
+    return StageRecord(id=new_row_id(), position=position, name=stage.name, owner=stage.owner, due_date=stage.due_date,
                        planned_start=stage.planned_start, status=str(stage.status))
 
 

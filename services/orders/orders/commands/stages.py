@@ -69,7 +69,7 @@ def report_overdue_stages(uow: UnitOfWork, config: OrdersConfig, now: datetime, 
                OrderRecord.status.in_(OPEN_STATES),
                or_(StageRecord.overdue_reported_for.is_(None),
                    StageRecord.overdue_reported_for != StageRecord.due_date))
-        .order_by(StageRecord.due_date, StageRecord.id).limit(limit)
+        .order_by(StageRecord.due_date, StageRecord.order_id, StageRecord.position).limit(limit)
     )
     reported = 0
     for stage, order in uow.session.execute(query).all():
