@@ -228,6 +228,7 @@ class BatchDuplicates:
             self._index(record)
         self._leads_added: list[KeyedRecord] = []
         self._customers = customers
+        self._forgotten: set[str] = set()
         self._customer_by_key: dict[tuple[str, str], list[int]] = {}
         for n, record in enumerate(customers):
             for entry in _entries(record.keys):
@@ -271,10 +272,15 @@ class BatchDuplicates:
             return []
         leads = sorted({n for entry in entries for n in self._by_key.get(entry, ())})
         customers = sorted({n for entry in entries for n in self._customer_by_key.get(entry, ())})
-        return _matches(keys, [self._records[n] for n in leads] + [self._customers[n] for n in customers])
+        records = [self._records[n] for n in leads if self._records[n].record_id not in self._forgotten]
+        return _matches(keys, records + [self._customers[n] for n in customers])
 
     def add_lead(self, lead_id: str, keys: DedupeKeys) -> None:
         self._index(KeyedRecord(f"lead:{lead_id}", keys))
+
+    def forget_lead(self, lead_id: str) -> None:
+        """A lead added but then refused before it was written: it is nobody's duplicate."""
+        self._forgotten.add(f"lead:{lead_id}")
 
 
 @dataclass(frozen=True)

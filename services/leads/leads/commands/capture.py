@@ -25,36 +25,51 @@ def capture_lead(uow, data: dict, *, captured_by: str | None, rules: ActiveRules
 
     ``duplicates``: an import batch's candidates, asked once for the batch (and told of the lead)."""
     now = now or utcnow()
+    # Completed in memory (graded, assigned), the lead is written once, its history and three
+    # events in order, all at the commit: the lead row, its three history lines (one statement)
+    # and the rep's last assignment, then the three outbox rows (one statement). A single capture
+    # encodes its first two events before it locks the reps (held to the commit), so the locks
+    # cover the assignment and those few statements.
+    staged = StagedWrites(uow)
+    lead, rules = begin_capture(staged, data, captured_by=captured_by, rules=rules, now=now, duplicates=duplicates)
+    if roster is None:
+        staged.write_events()
+    finish_capture(staged, lead, rules, now, roster=roster)
+    staged.write()
+    return lead
+
+
+def begin_capture(staged: StagedWrites, data: dict, *, captured_by: str | None, rules: ActiveRules | None,
+                  now: datetime, duplicates: BatchDuplicates | None = None) -> tuple[Lead, ActiveRules]:
+    """The duplicate check, then the lead captured and graded, all staged: nothing is written
+    and no rep is locked yet. ``duplicates`` is told of the lead (a later row of its batch sees it)."""
     company_key = normalize_company_name(data["company"]) if data.get("company") else None
     keys = keys_of(data.get("contact") or {}, company_key)
     if duplicates is not None:
         matches = duplicates.matches(keys)
     elif rules is None:  # the rules in force are asked with the duplicates: one round trip
-        rules, matches = rules_and_duplicates(uow.session, keys)
+        rules, matches = rules_and_duplicates(staged.session, keys)
     else:
-        matches = duplicate_matches(uow.session, keys)
-    rules = rules or load_rules(uow.session)
+        matches = duplicate_matches(staged.session, keys)
+    rules = rules or load_rules(staged.session)
     if matches and not data.get("record_duplicate"):
         raise DuplicateFound(matches)
     lead = new_lead(data, company_key, captured_by, now, matches)
-    # Completed in memory (graded, assigned), the lead is written once, its history and three
-    # events in order, all at the commit: the lead row, its three history lines (one statement)
-    # and the rep's last assignment, then the three outbox rows (one statement). A single capture
-    # encodes its first two events before it locks the reps (held to the commit), so the locks
-    # cover the assignment and those few statements. An import batch holds its roster's locks
-    # already and goes on past a row refused halfway: it writes nothing of a row until it is whole.
-    staged = StagedWrites(uow)
     staged.publish("leads.lead.captured", events.captured(lead), subject=lead.id)
     remember(staged, lead.id, "captured", captured_by, now, {"source": lead.source, "duplicate_of": lead.duplicate_of})
     grade_lead(staged, lead, rules, now)
-    if roster is None:
-        staged.write_events()
-    auto_assign(staged, lead, rules, now, roster=roster)
-    staged.add(lead)
-    staged.write()
     if duplicates is not None:
         duplicates.add_lead(lead.id, keys)
-    return lead
+    return lead, rules
+
+
+def finish_capture(staged: StagedWrites, lead: Lead, rules: ActiveRules, now: datetime,
+                   roster: RepRoster | None = None) -> None:
+    """Assign the begun lead and stage it last, after its history. An import chunk holds its
+    roster's locks already and goes on past a row refused here: nothing of a row is written
+    until ``staged.write()``."""
+    auto_assign(staged, lead, rules, now, roster=roster)
+    staged.add(lead)
 
 
 def keys_of(contact: dict, company_key: str | None) -> DedupeKeys:

@@ -19,13 +19,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from datetime import date
+from decimal import Decimal
+from functools import cache
+
 from marshmallow import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, func, insert, null, select, update
 from sqlalchemy.exc import DBAPIError
 
 from leads.commands.assignment import RepRoster
-from leads.commands.capture import capture_lead, keys_of
-from leads.commands.common import new_id, utcnow
+from leads.commands.capture import begin_capture, capture_lead, finish_capture, keys_of
+from leads.commands.chunk_writes import ChunkWrites
+from leads.commands.common import StagedWrites, jsonable, new_id, utcnow
 from leads.domain.errors import DomainError, DuplicateFound, InvalidField
 from leads.models import LeadImport, LeadImportRow
 from leads.domain.duplicates import DedupeKeys
@@ -36,6 +41,8 @@ from leads.schemas import LeadIn
 log = logging.getLogger(__name__)
 STAGE_CHUNK = 1000
 _ROW_SCHEMA = LeadIn()
+# A staged row keeps the lead as the schema loaded it, under this key, so that it is checked once.
+CHECKED = "checked"
 MAX_ROWS = 200_000
 
 # Column names a sales team's spreadsheet may use, English or Chinese, for each field.
@@ -173,11 +180,25 @@ def stage_import(uow, binary, *, filename: str | None, by: str | None, team: str
 def _staged(schema, import_id: str, line: int, fields, values, currency: str, record_duplicates: bool) -> dict:
     row = {"import_id": import_id, "line": line, "lead_id": None}
     try:
-        data = lead_data(fields, values, currency, record_duplicates)
-        schema.load(data)
+        checked = schema.load(lead_data(fields, values, currency, record_duplicates))
     except ValidationError as exc:
         return {**row, "status": "rejected", "data": None, "errors": column_errors(exc.messages)}
-    return {**row, "status": "pending", "data": data, "errors": None}
+    return {**row, "status": "pending", "data": {CHECKED: jsonable(checked)}, "errors": None}
+
+
+def staged_lead(data: dict) -> dict:
+    """A staged row as the schema loaded it. The checked form (normalized contact, decimal
+    budget) is read back as it was stored; a row staged before it was kept is checked now."""
+    if CHECKED not in data:
+        return _ROW_SCHEMA.load(data)
+    lead = dict(data[CHECKED])
+    if lead.get("budget"):
+        lead["budget"] = {**lead["budget"], "amount": Decimal(lead["budget"]["amount"])}
+    if lead.get("expected_purchase_by"):
+        lead["expected_purchase_by"] = date.fromisoformat(lead["expected_purchase_by"])
+    if lead.get("received_at"):
+        lead["received_at"] = datetime.fromisoformat(lead["received_at"])
+    return lead
 
 
 def _flush_chunk(uow, job: LeadImport, chunk: list[dict]) -> None:
@@ -189,12 +210,12 @@ def _flush_chunk(uow, job: LeadImport, chunk: list[dict]) -> None:
 
 # -- capturing -------------------------------------------------------------------------------------
 def run_batch(uow, import_id: str, limit: int, now: datetime | None = None) -> int:
-    """Capture up to ``limit`` staged rows; the caller commits.
+    """Capture up to ``limit`` staged rows as one chunk; the caller commits.
 
     Rows are checked before anything is written, so a bad row normally costs
-    nothing. Should the database still refuse one, the batch is rolled back to
-    its savepoint and run again row by row, each in its own savepoint, so one
-    row can never stall the whole import.
+    nothing. Should the database still refuse the chunk's statements, the chunk
+    is rolled back to its savepoint and run again row by row, each in its own
+    savepoint, so one row can never stall the whole import.
     """
     now = now or utcnow()
     try:
@@ -207,64 +228,155 @@ def run_batch(uow, import_id: str, limit: int, now: datetime | None = None) -> i
 
 
 def process_batch(uow, job: LeadImport, limit: int, now: datetime, careful: bool = False) -> int:
-    rows = list(uow.session.execute(
-        select(LeadImportRow).where(LeadImportRow.import_id == job.id, LeadImportRow.status == "pending")
-        .order_by(LeadImportRow.line).limit(limit)).scalars())
+    rows = pending_rows(uow.session, job.id, limit)
     job.status = "running"
     if rows:
-        rules, roster, schema = load_rules(uow.session), RepRoster.load(uow.session), LeadIn()
-        tally = {"imported": 0, "rejected": 0}  # added to the job once: not an UPDATE per row
-        # Row by row in careful mode: a savepoint rolled back would leave the batch index
-        # knowing leads that were never written.
-        duplicates = None if careful else BatchDuplicates.load(uow.session, [_keys_of_row(row) for row in rows])
-        for row in rows:
-            # The lambda runs before the loop moves on (here, or inside the savepoint), so binding ``row`` late is safe.
-            capture = lambda: _capture_row(  # noqa: E731
-                uow, tally, row, schema, rules, roster, job.created_by, now, duplicates)  # noqa: B023
-            _in_savepoint(uow, tally, row, capture) if careful else capture()
-        job.imported, job.rejected = job.imported + tally["imported"], job.rejected + tally["rejected"]
+        capture = _capture_row_by_row if careful else _capture_chunk
+        outcomes = capture(uow, rows, job.created_by, now)
+        _record_outcomes(uow.session, outcomes)
+        imported = sum(1 for outcome in outcomes if outcome.lead_id)
+        job.imported, job.rejected = job.imported + imported, job.rejected + len(outcomes) - imported
     if len(rows) < limit:  # every pending row was in this batch
         job.status, job.finished_at = "done", now
     return len(rows)
 
 
-def _in_savepoint(uow, tally, row, capture) -> None:
-    try:
-        with uow.session.begin_nested():
-            capture()
-    except DBAPIError as exc:
-        _reject(tally, row, {"row": [f"the database refused the row: {type(exc.orig).__name__}"]})
+def pending_rows(session, import_id: str, limit: int) -> list:
+    """The next staged rows, in line order.
+
+    Rows are captured in line order, so every row before the last one imported is done. The
+    scan starts there: a row's index entry as pending stays behind (dead) when the row is
+    captured, and a scan from the first line would wade through all of them on every batch.
+    """
+    done_up_to = session.execute(
+        select(func.max(LeadImportRow.line)).where(LeadImportRow.import_id == import_id,
+                                                   LeadImportRow.status == "imported")).scalar()
+    return session.execute(
+        select(LeadImportRow.id, LeadImportRow.line, LeadImportRow.data)
+        .where(LeadImportRow.import_id == import_id, LeadImportRow.status == "pending",
+               LeadImportRow.line > (done_up_to or 0))
+        .order_by(LeadImportRow.line).limit(limit)).all()
 
 
-def _keys_of_row(row: LeadImportRow) -> DedupeKeys:
-    """The row's duplicate keys as its capture will compute them (contact normalized by the schema)."""
-    try:
-        data = _ROW_SCHEMA.load(row.data)
-    except ValidationError:
-        return DedupeKeys(frozenset(), frozenset(), None)
-    row.loaded = data  # type: ignore[attr-defined]  # loaded once, captured below
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a staged row: its lead, or the reasons it was refused."""
+
+    row_id: int
+    lead_id: str | None = None
+    errors: dict | None = None
+
+
+@dataclass
+class _Begun:
+    row_id: int
+    lead: object
+    staged: StagedWrites
+
+
+def _capture_chunk(uow, rows, by: str | None, now: datetime) -> list[Outcome]:
+    """The chunk's rows captured together: the rules and the duplicate candidates asked once,
+    every lead graded before the reps are locked, then assigned under one lock of the roster,
+    written in a few statements, and its events published once the rows are in."""
+    rules, writes = load_rules(uow.session), ChunkWrites(uow)
+    outcomes: list[Outcome] = []
+    checked = _checked_rows(rows, outcomes)
+    duplicates = BatchDuplicates.load(uow.session, [_keys_of(data) for _, data in checked])
+    begun: list[_Begun] = []
+    for row_id, data in checked:
+        staged = StagedWrites(writes)
+        result, refusal = _attempt(begin_capture, staged, data, captured_by=by, rules=rules, now=now,
+                                   duplicates=duplicates)
+        if refusal:
+            outcomes.append(Outcome(row_id, errors=refusal))
+        else:
+            begun.append(_Begun(row_id, result[0], staged))
+    roster = RepRoster.load(uow.session)  # the reps locked from here to the commit
+    for entry in begun:
+        _, refusal = _attempt(finish_capture, entry.staged, entry.lead, rules, now, roster)
+        if refusal:
+            duplicates.forget_lead(entry.lead.id)
+            outcomes.append(Outcome(entry.row_id, errors=refusal))
+            continue
+        entry.staged.write()
+        outcomes.append(Outcome(entry.row_id, lead_id=entry.lead.id))
+    writes.write()
+    return outcomes
+
+
+def _capture_row_by_row(uow, rows, by: str | None, now: datetime) -> list[Outcome]:
+    """Each row in its own savepoint, its duplicates asked on their own: a savepoint rolled
+    back would leave a chunk's duplicate index knowing leads that were never written."""
+    rules, roster = load_rules(uow.session), RepRoster.load(uow.session)
+    outcomes: list[Outcome] = []
+    for row_id, data in _checked_rows(rows, outcomes):
+        writes = ChunkWrites(uow)
+        try:
+            with uow.session.begin_nested():
+                lead, refusal = _attempt(capture_lead, writes, data, captured_by=by, rules=rules, roster=roster,
+                                         now=now)
+                writes.insert_rows()
+        except DBAPIError as exc:
+            refusal = {"row": [f"the database refused the row: {type(exc.orig).__name__}"]}
+        if refusal:
+            outcomes.append(Outcome(row_id, errors=refusal))
+            continue
+        writes.publish_events()
+        outcomes.append(Outcome(row_id, lead_id=lead.id))
+    return outcomes
+
+
+def _checked_rows(rows, outcomes: list[Outcome]) -> list[tuple[int, dict]]:
+    """(row id, lead data) of the rows that read; the others refused into ``outcomes``."""
+    checked = []
+    for row in rows:
+        try:
+            checked.append((row.id, staged_lead(row.data)))
+        except ValidationError as exc:
+            outcomes.append(Outcome(row.id, errors={"row": [str(exc)]}))
+    return checked
+
+
+def _keys_of(data: dict) -> DedupeKeys:
+    """The row's duplicate keys as its capture will compute them."""
     company_key = normalize_company_name(data["company"]) if data.get("company") else None
     return keys_of(data.get("contact") or {}, company_key)
 
 
-def _capture_row(uow, tally, row, schema, rules, roster, by, now, duplicates=None) -> None:
+def _attempt(step, *args, **kwargs) -> tuple:
+    """Run one row's step: its result, or the reasons the row was refused (by field)."""
     try:
-        data = getattr(row, "loaded", None) or schema.load(row.data)
-        lead = capture_lead(uow, data, captured_by=by, rules=rules, roster=roster, now=now, duplicates=duplicates)
-        row.status, row.lead_id, row.data = "imported", lead.id, None
-        tally["imported"] += 1
+        return step(*args, **kwargs), None
     except DuplicateFound as exc:
         kind, record_id, keys = exc.matches[0]
-        _reject(tally, row, {"duplicate": [f"same {', '.join(keys)} as {kind} {record_id}"]})
+        return None, {"duplicate": [f"same {', '.join(keys)} as {kind} {record_id}"]}
     except InvalidField as exc:
-        _reject(tally, row, {exc.field: [exc.reason]})
+        return None, {exc.field: [exc.reason]}
     except (DomainError, ValidationError) as exc:
-        _reject(tally, row, {"row": [str(exc)]})
+        return None, {"row": [str(exc)]}
 
 
-def _reject(tally, row, errors: dict) -> None:
-    row.status, row.errors = "rejected", errors
-    tally["rejected"] += 1
+def _record_outcomes(session, outcomes: list[Outcome]) -> None:
+    """Each row marked imported (its data dropped: the lead has it) or rejected with its reasons."""
+    imported = [{"row_id": o.row_id, "lead_id": o.lead_id} for o in outcomes if o.lead_id]
+    rejected = [{"row_id": o.row_id, "errors": o.errors} for o in outcomes if not o.lead_id]
+    if imported:
+        session.execute(_mark_imported(), imported)
+    if rejected:
+        session.execute(_mark_rejected(), rejected)
+
+
+@cache
+def _mark_imported():
+    rows = LeadImportRow.__table__
+    return (update(rows).where(rows.c.id == bindparam("row_id"))
+            .values(status="imported", lead_id=bindparam("lead_id"), data=null()))
+
+
+@cache
+def _mark_rejected():
+    rows = LeadImportRow.__table__
+    return update(rows).where(rows.c.id == bindparam("row_id")).values(status="rejected", errors=bindparam("errors"))
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,13 @@
-"""The CSV reader behind the import: line numbers survive blank and multi-line rows."""
+"""The CSV reader behind the import: line numbers survive blank and multi-line rows; a row is
+staged in its checked form and read back as the schema loaded it."""
 import io
+import json
 
 import pytest
 
-from leads.commands.importing import rows_of
+from leads.commands.importing import _staged, lead_data, rows_of, staged_lead
 from leads.domain.errors import InvalidField
+from leads.schemas import LeadIn
 
 
 def test_rows_carry_the_line_they_start_on_and_blank_lines_are_skipped():
@@ -22,3 +25,13 @@ def test_a_header_without_a_way_to_reach_the_lead_is_refused():
 def test_an_unknown_column_is_named_with_the_known_ones():
     with pytest.raises(InvalidField, match="unknown column.s. notes; known columns: company"):
         rows_of(io.StringIO("company,phone,notes\n腾飞,13800138000,hello\n"))
+
+
+def test_a_row_is_staged_checked_and_read_back_as_the_schema_loaded_it():
+    fields = ["company", "phone", "budget", "expected_purchase_by", "received_at", "source", "product_lines"]
+    values = ["深圳腾飞", "138-0013-8000", "1,250.50", "2031-01-31", "2030-05-06T10:15:00+08:00", "import", "CRM;erp"]
+    staged = _staged(LeadIn(), "import-1", 2, fields, values, "CNY", record_duplicates=False)
+    assert staged["status"] == "pending"
+    json.dumps(staged["data"])  # storable as it is
+    assert staged_lead(staged["data"]) == LeadIn().load(lead_data(fields, values, "CNY", False))
+    assert staged_lead(staged["data"])["contact"] == {"phone": "+8613800138000"}
