@@ -26,9 +26,10 @@ from kpi.domain import metrics as dm
 from kpi.domain import projection as pj
 from kpi.domain.access import EVERYONE, Slice
 from kpi.domain.facts import Dimension, Fact
-from kpi.domain.metric_value import MetricValue
+from kpi.domain.metric_value import MetricValue, count_value
 from kpi.domain.money import quantize_money
 from kpi.domain.periods import Period, company_timezone, previous, same_period_last_year, sub_periods
+from kpi.domain import rollup as ru
 from kpi.domain.rollup import Contributions, RollupKey, credited_to_owners
 from kpi.models import FactRow, ProjectionStateRow, RepDirectoryRow, RollupMonthRow, RollupRow
 from kpi.readers import UnreadableEvent, to_fact
@@ -42,6 +43,7 @@ REBUILD_LOCK = "kpi:projections"
 ORDER_TYPES = sorted(ft.ORDER_EVENTS)
 TICKET_TYPES = sorted(ft.TICKET_EVENTS)
 LEAD_TYPES = sorted(ft.LEAD_EVENTS)
+DEAL_TYPES = sorted(ft.DEAL_EVENTS)
 FIRST_ORDER_TYPES = [ft.ORDER_CREATED, ft.ORDER_CANCELLED]
 
 
@@ -163,6 +165,11 @@ def lead_facts(session: Session, lead_id: str, currency: str) -> list[Fact]:
     return _facts(session, query, currency)
 
 
+def deal_facts(session: Session, deal_id: str, currency: str) -> list[Fact]:
+    query = select(*FACT_COLUMNS).where(FACTS.c.deal_id == deal_id, FACTS.c.event_type.in_(DEAL_TYPES))
+    return _facts(session, query, currency)
+
+
 def first_order_facts_by_order(session: Session, customer_id: str, currency: str) -> dict[str, list[Fact]]:
     """Creations and cancellations of every order ever created for the customer."""
     orders = select(FACTS.c.order_id).where(FACTS.c.event_type == ft.ORDER_CREATED,
@@ -281,7 +288,7 @@ class IngestBatch:
         them, a few statements for the whole batch instead of a lock and a query or
         two per event. The per-event reads below then answer from it; anything not
         foreseen here is locked and read per event as before."""
-        wanted: dict[str, set[str]] = {"order_id": set(), "ticket_id": set(), "lead_id": set()}
+        wanted: dict[str, set[str]] = {"order_id": set(), "ticket_id": set(), "lead_id": set(), "deal_id": set()}
         for fact in facts:  # the same choice as change_of, in its order
             if pj.is_order_fact(fact):
                 wanted["order_id"].add(fact.order_id or "")
@@ -289,8 +296,11 @@ class IngestBatch:
                 wanted["ticket_id"].add(fact.ticket_id or "")
             elif pj.is_lead_fact(fact):
                 wanted["lead_id"].add(fact.lead_id or "")
+            elif pj.is_deal_fact(fact):
+                wanted["deal_id"].add(fact.deal_id or "")
         self.lock(*(f"{column[:-3]}:{value}" for column, values in wanted.items() for value in values))
-        for column, types in (("order_id", ORDER_TYPES), ("ticket_id", TICKET_TYPES), ("lead_id", LEAD_TYPES)):
+        for column, types in (("order_id", ORDER_TYPES), ("ticket_id", TICKET_TYPES), ("lead_id", LEAD_TYPES),
+                              ("deal_id", DEAL_TYPES)):
             self._prefetch_entities(column, types, sorted(wanted[column] - {key for c, key in self._logged if c == column}),
                                     currency)
         customers = {fact.customer_id for fact in facts if pj.moves_first_orders(fact) and fact.customer_id}
@@ -341,6 +351,10 @@ class IngestBatch:
     def lead_facts(self, lead_id: str, currency: str) -> list[Fact]:
         return [*self._log("lead_id", lead_id, currency, lead_facts),
                 *self._pending("lead_id", lead_id, LEAD_TYPES)]
+
+    def deal_facts(self, deal_id: str, currency: str) -> list[Fact]:
+        return [*self._log("deal_id", deal_id, currency, deal_facts),
+                *self._pending("deal_id", deal_id, DEAL_TYPES)]
 
     def first_order_facts_by_order(self, customer_id: str, currency: str) -> dict[str, list[Fact]]:
         cached = self._customers.get(customer_id)
@@ -607,9 +621,26 @@ def cycle_facts(session: Session, current: Projection, period: Period) -> list[F
     return list({fact.fact_id: fact for fact in [*signed, *related, *captured]}.values())
 
 
-def pipeline_facts(session: Session, current: Projection, period: Period) -> list[Fact]:
-    _, end = period.utc_bounds()
-    return facts_of_types(session, sorted(ft.DEAL_EVENTS), current.currency, before=end)
+# The pipeline counters hold changes: the pipeline at the end of a day is the sum
+# of every change up to that day (whole months from the monthly rollup).
+BEGINNING = date(1970, 1, 1)
+
+
+def pipeline_at_end(session: Session, current: Projection, period: Period, where: Slice) -> MetricValue:
+    """The weighted pipeline of the deals open at the period's end, for the slice."""
+    sums = sum_counters(session, BEGINNING, period.end, dimension=where.dimension, value=where.value,
+                        metrics=dm.PIPELINE_COUNTERS)
+    return dm.pipeline_value({metric: total for (metric,), total in sums.items()}, current.currency)
+
+
+def pipeline_by(session: Session, current: Projection, period: Period, dimension: str) -> dict[str, MetricValue]:
+    """The weighted pipeline at the period's end per value of a dimension."""
+    sums = sum_counters(session, BEGINNING, period.end, dimension=dimension, metrics=dm.PIPELINE_COUNTERS,
+                        by=("value", "metric"))
+    per_value: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    for (value, metric), total in sums.items():
+        per_value[value][metric] = total
+    return {value: dm.pipeline_value(per_value[value], current.currency) for value in sorted(per_value)}
 
 
 def fact_metrics(session: Session, current: Projection, period: Period, where: Slice,
@@ -620,8 +651,7 @@ def fact_metrics(session: Session, current: Projection, period: Period, where: S
         values["sales_cycle_median"] = dm.sales_cycle_median(facts, period, where.scope)
         values["sales_cycle_p90"] = dm.sales_cycle_p90(facts, period, where.scope)
     if "weighted_pipeline" in names:
-        values["weighted_pipeline"] = dm.weighted_pipeline(pipeline_facts(session, current, period), period,
-                                                           currency=current.currency, scope=where.scope)
+        values["weighted_pipeline"] = pipeline_at_end(session, current, period, where)
     return {name: values[name] for name in names}
 
 
@@ -677,11 +707,43 @@ def summary(session: Session, current: Projection, period: Period, where: Slice 
     growth = {name: Growth(dm.growth(values[name], previous_values[name]),
                            dm.growth(values[name], last_year_values[name]), before.label(), year_ago.label())
               for name in cm.GROWTH_METRICS}
-    leads = credited_captures(session, current, period_facts(session, current, period, ft.LEAD_CAPTURED))
-    violations = period_facts(session, current, period, ft.QA_VIOLATION)
-    return Summary(period, where, current.currency, values, growth,
-                   dm.leads_by_source(leads, period, where.scope),
-                   dm.violations_per_agent(violations, period, where.scope))
+    return Summary(period, where, current.currency, values, growth, leads_by_source(session, current, period, where),
+                   violations_per_agent(session, current, period, where))
+
+
+def leads_by_source(session: Session, current: Projection, period: Period, where: Slice) -> dict[str, MetricValue]:
+    """Captures per source: from the rollups company-wide and for one source (a
+    capture keeps its source whoever it is credited to); from the log otherwise."""
+    if where.dimension not in ("all", "source"):
+        leads = credited_captures(session, current, period_facts(session, current, period, ft.LEAD_CAPTURED))
+        return dm.leads_by_source(leads, period, where.scope)
+    return _counts_by(session, period, where, "source", ru.LEADS_CAPTURED, dm.UNKNOWN_SOURCE)
+
+
+def violations_per_agent(session: Session, current: Projection, period: Period,
+                         where: Slice) -> dict[str, MetricValue]:
+    """Violations per agent: from the rollups company-wide and for one agent; from the log otherwise."""
+    if where.dimension not in ("all", "rep"):
+        return dm.violations_per_agent(period_facts(session, current, period, ft.QA_VIOLATION), period, where.scope)
+    return _counts_by(session, period, where, "rep", ru.VIOLATIONS, dm.UNASSIGNED)
+
+
+def _counts_by(session: Session, period: Period, where: Slice, dimension: str, counter: str,
+               missing: str) -> dict[str, MetricValue]:
+    """A counter per value of `dimension`, within a slice of no other dimension;
+    what carries no value is counted under `missing` (all of it, less the named)."""
+    named = {value: total for (value,), total in sum_counters(
+        session, period.start, period.end, dimension=dimension, metrics=[counter], by=("value",)).items()}
+    if where.dimension == dimension:
+        named = {value: total for value, total in named.items() if value == where.value}
+        counts = {value: int(total) for value, total in named.items() if total}
+    else:
+        whole = sum_counters(session, period.start, period.end, dimension="all", value="", metrics=[counter])
+        counts = {value: int(total) for value, total in named.items() if total}
+        rest = int(whole.get((counter,), 0)) - sum(counts.values())
+        if rest:
+            counts[missing] = counts.get(missing, 0) + rest
+    return {value: count_value(counts[value]) for value in sorted(counts)}
 
 
 # -- breakdowns and trends ------------------------------------------------------------------------------------
@@ -697,13 +759,10 @@ def breakdown(session: Session, current: Projection, period: Period, dimension: 
             per_value[value][metric] = total
         return {value: cm.metric_from_counters(name, per_value[value], current.currency)
                 for value in sorted(per_value)}
-    facts = (cycle_facts(session, current, period) if name.startswith("sales_cycle")
-             else pipeline_facts(session, current, period))
-    function = {"sales_cycle_median": dm.sales_cycle_median, "sales_cycle_p90": dm.sales_cycle_p90}.get(name)
-    if function is not None:
-        return dm.breakdown(function, facts, period, Dimension(dimension), within.scope)
-    return dm.breakdown(dm.weighted_pipeline, facts, period, Dimension(dimension), within.scope,
-                        currency=current.currency)
+    if name == "weighted_pipeline":
+        return pipeline_by(session, current, period, dimension)
+    function = {"sales_cycle_median": dm.sales_cycle_median, "sales_cycle_p90": dm.sales_cycle_p90}[name]
+    return dm.breakdown(function, cycle_facts(session, current, period), period, Dimension(dimension), within.scope)
 
 
 def trend(session: Session, current: Projection, period: Period, every: str, where: Slice,

@@ -13,7 +13,7 @@ from kpi import repository
 from kpi.api.common import asked_slice, current, current_principal, page, uow
 from kpi.commands.common import period_from
 from kpi.domain import access
-from kpi.domain.counter_metrics import BY_NAME, CATALOG, COUNTER_METRICS
+from kpi.domain.counter_metrics import BY_NAME, CATALOG, COUNTER_METRICS, SNAPSHOT_METRICS
 from kpi.repository import People
 from kpi.schemas import (
     BreakdownPage,
@@ -110,7 +110,7 @@ class Catalog(MethodView):
     def get(self):
         """The metrics, their units and which direction is better (names for targets)."""
         return [{"name": info.name, "title": info.title, "unit": info.unit, "direction": info.direction.value,
-                 "from_rollups": info.name in COUNTER_METRICS, "growth": info.growth} for info in CATALOG]
+                 "from_rollups": info.name in COUNTER_METRICS or info.name in SNAPSHOT_METRICS, "growth": info.growth} for info in CATALOG]
 
 
 # -- the trend chart ---------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ The worker's inbox row, the fact and the counter changes commit together (or
 not at all), so an event counts exactly once. Facts that only mean something
 together — one order's events, one ticket's, the orders of one customer — are
 recomputed as a whole from the log on each new fact (as are one lead's capture,
-conversion and assignments: its figures per rep follow its latest owner), so late and out-of-order
+conversion and assignments: its figures per rep follow its latest owner; and one
+deal's facts: its pipeline changes follow its views), so late and out-of-order
 events land in the day they happened and give the same counters as a rebuild.
 """
 from __future__ import annotations
@@ -74,6 +75,9 @@ def change_of(batch: IngestBatch, fact: Fact, current: Projection) -> Contributi
     if pj.is_lead_fact(fact):
         batch.lock(f"lead:{fact.lead_id}")  # a capture and its assignment are never summed apart
         return pj.lead_delta(batch.lead_facts(fact.lead_id or "", currency), fact, tz)
+    if pj.is_deal_fact(fact):
+        batch.lock(f"deal:{fact.deal_id}")  # a deal's pipeline changes are re-based on its other facts
+        return pj.deal_delta(batch.deal_facts(fact.deal_id or "", currency), fact, tz, currency)
     return pj.fact_contributions(fact, tz)
 
 

@@ -25,6 +25,7 @@ from kpi.models import RepDirectoryRow
 from kpi.repository import (
     FACT_COLUMNS,
     FACTS,
+    DEAL_TYPES,
     LEAD_TYPES,
     ORDER_TYPES,
     REBUILD_LOCK,
@@ -113,6 +114,10 @@ def rebuild(session: Session, config, *, now: datetime) -> RebuildResult:
         for fact in lead:
             directory.note(fact)
         counters.add(pj.lead_contributions(lead, target.tz))
+    for deal in _groups(session, FACTS.c.deal_id, DEAL_TYPES, target, counters):
+        for fact in deal:
+            directory.note(fact)
+        counters.add(pj.deal_contributions(deal, target.tz, target.currency))
     clear_projections(session)  # only now: readers keep the old figures while the new are computed
     rows = write_totals(session, counters.totals)
     reps = directory.rows()
@@ -126,7 +131,9 @@ def _standalone():
     in_order = and_(FACTS.c.event_type.in_(ORDER_TYPES), FACTS.c.order_id.is_not(None))
     in_ticket = and_(FACTS.c.event_type.in_(TICKET_TYPES), FACTS.c.ticket_id.is_not(None))
     in_lead = and_(FACTS.c.event_type.in_(LEAD_TYPES), FACTS.c.lead_id.is_not(None))
-    return select(*FACT_COLUMNS).where(not_(in_order), not_(in_ticket), not_(in_lead)).order_by(FACTS.c.id)
+    in_deal = and_(FACTS.c.event_type.in_(DEAL_TYPES), FACTS.c.deal_id.is_not(None))
+    return (select(*FACT_COLUMNS).where(not_(in_order), not_(in_ticket), not_(in_lead), not_(in_deal))
+            .order_by(FACTS.c.id))
 
 
 def _stream(session: Session, query, target: Projection, counters: _Counters) -> Iterator[Fact]:

@@ -88,6 +88,9 @@ BY_NAME = {info.name: info for info in CATALOG}
 COUNTER_METRICS = tuple(info.name for info in CATALOG if info.counters)
 FACT_METRICS = tuple(info.name for info in CATALOG if not info.counters)
 GROWTH_METRICS = tuple(info.name for info in CATALOG if info.growth)
+# Read from the rollups too, but as a running sum of changes up to the period's
+# end (a snapshot), not as the period's own counters.
+SNAPSHOT_METRICS = ("weighted_pipeline",)
 
 
 def counters_needed(names: tuple[str, ...] | list[str]) -> set[str]:

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from .facts import (
     ACTIVITY_LOGGED,
@@ -190,24 +191,68 @@ def sales_cycle_p90(facts: Iterable[Fact], period: Period,
 
 # -- weighted pipeline -------------------------------------------------------
 
+_CARRIED = ("rep", "team", "region", "source", "amount", "probability_percent")
+
+# The pipeline's counters: what open deals add up to at a moment. Each deal fact
+# moves them from what the deal's previous view counted to what its new view counts.
+PIPELINE_WEIGHTED = "pipeline_weighted"
+PIPELINE_UNWEIGHTED = "pipeline_unweighted"
+PIPELINE_OPEN = "pipeline_open_deals"
+PIPELINE_LEFT_OUT = "pipeline_left_out"
+PIPELINE_COUNTERS = (PIPELINE_WEIGHTED, PIPELINE_UNWEIGHTED, PIPELINE_OPEN, PIPELINE_LEFT_OUT)
+
+
+def deal_views(deal_facts: Iterable[Fact]) -> list[Fact]:
+    """The deal as it stood after each of its facts, in time order: each field
+    from the latest fact so far that carries it (a stage change need not repeat
+    the amount)."""
+    carried: dict[str, Any] = {}
+    products: tuple[str, ...] = ()
+    views = []
+    for fact in chronological(list(deal_facts)):
+        carried.update({field: getattr(fact, field) for field in _CARRIED if getattr(fact, field) is not None})
+        products = fact.product_codes or products
+        extra: dict[str, Any] = {"products": products, "lines": ()} if products else {}
+        views.append(replace(fact, **carried, **extra))
+    return views
+
+
 def _latest_view(deal_facts: list[Fact]) -> Fact:
-    """The deal as its latest facts describe it: each field from the latest
-    fact that carries it (a stage change need not repeat the amount)."""
-    ordered = chronological(deal_facts)
-    view = ordered[-1]
-    for field in ("rep", "team", "region", "source", "amount", "probability_percent"):
-        carrying = [fact for fact in ordered if getattr(fact, field) is not None]
-        if carrying:
-            view = replace(view, **{field: getattr(carrying[-1], field)})
-    with_products = [fact for fact in ordered if fact.product_codes]
-    if with_products:
-        view = replace(view, products=with_products[-1].product_codes, lines=())
-    return view
+    """The deal as its latest facts describe it."""
+    return deal_views(deal_facts)[-1]
+
+
+def pipeline_counters(view: Fact, currency: str) -> dict[str, Decimal]:
+    """What one deal, as `view` describes it, adds to the pipeline: nothing once
+    won or lost; a left-out count without a known amount or probability."""
+    if view.event_type in (DEAL_WON, DEAL_LOST):
+        return {}
+    if view.amount is None or view.probability_percent is None:
+        return {PIPELINE_LEFT_OUT: Decimal(1)}
+    amount = view.amount.in_company(currency)
+    return {PIPELINE_OPEN: Decimal(1), PIPELINE_UNWEIGHTED: amount,
+            PIPELINE_WEIGHTED: amount * view.probability_percent / HUNDRED}
+
+
+def pipeline_value(counters: dict[str, Decimal], currency: str) -> MetricValue:
+    """The weighted pipeline from its counters, with the open deals, the
+    unweighted sum and the deals left out."""
+    open_deals = int(counters.get(PIPELINE_OPEN, 0))
+    left_out = int(counters.get(PIPELINE_LEFT_OUT, 0))
+    note = f"{left_out} open deals without amount or probability left out" if left_out else ""
+    if not open_deals:
+        note = note or NO_DATA
+    return MetricValue(
+        quantize_money(counters.get(PIPELINE_WEIGHTED, Decimal(0))), currency, note=note,
+        extra={"open_deals": open_deals, "unweighted": quantize_money(counters.get(PIPELINE_UNWEIGHTED, Decimal(0))),
+               "left_out": left_out},
+    )
 
 
 def weighted_pipeline(facts: Iterable[Fact], period: Period, *, currency: str,
                       scope: Scope = EVERYTHING) -> MetricValue:
-    """Σ amount × win probability over deals still open at the period's end.
+    """Σ amount × win probability over deals still open at the period's end,
+    folded from the deals' facts (the reference the stored counters equal).
 
     The latest fact of each deal decides whether it is open (won or lost
     closes it; a later stage change reopens it). Deals without a known amount
@@ -218,23 +263,11 @@ def weighted_pipeline(facts: Iterable[Fact], period: Period, *, currency: str,
     for fact in facts:
         if fact.event_type in DEAL_EVENTS and fact.deal_id and fact.occurred_at < end:
             by_deal[fact.deal_id].append(fact)
-    weighted, unweighted, open_deals, left_out = Decimal(0), Decimal(0), 0, 0
+    totals: dict[str, Decimal] = defaultdict(Decimal)
     for deal_facts in by_deal.values():
         view = _latest_view(deal_facts)
-        if view.event_type in (DEAL_WON, DEAL_LOST) or not scope.matches(view):
-            continue
-        if view.amount is None or view.probability_percent is None:
-            left_out += 1
-            continue
-        amount = view.amount.in_company(currency)
-        open_deals += 1
-        unweighted += amount
-        weighted += amount * view.probability_percent / HUNDRED
-    note = f"{left_out} open deals without amount or probability left out" if left_out else ""
-    if not open_deals:
-        note = note or NO_DATA
-    return MetricValue(
-        quantize_money(weighted), currency, note=note,
-        extra={"open_deals": open_deals, "unweighted": quantize_money(unweighted),
-               "left_out": left_out},
-    )
+        if scope.matches(view):
+            for name, amount in pipeline_counters(view, currency).items():
+                totals[name] += amount
+    return pipeline_value(totals, currency)
+

@@ -23,6 +23,9 @@ from .funnel_metrics import (
     sales_cycle_days,
     sales_cycle_median,
     sales_cycle_p90,
+    PIPELINE_COUNTERS,
+    UNKNOWN_SOURCE,
+    pipeline_value,
     visits,
     weighted_pipeline,
     win_rate,
@@ -41,6 +44,7 @@ from .sales_metrics import (
     revenue_by_customer,
 )
 from .service_metrics import (
+    UNASSIGNED,
     complaint_resolution_rate,
     complaint_response_timeliness,
     complaints_opened,
@@ -59,7 +63,7 @@ __all__ = [
     "deals_lost", "deals_won", "dimension_values", "gross_margin", "gross_profit",
     "growth", "growth_vs_last_year", "growth_vs_previous", "lead_conversion_rate",
     "leads_by_source", "leads_captured", "new_customer_ids", "new_customers", "nps",
-    "order_count", "revenue", "revenue_by_customer", "sales_cycle_days",
+    "PIPELINE_COUNTERS", "UNASSIGNED", "UNKNOWN_SOURCE", "order_count", "pipeline_value", "revenue", "revenue_by_customer", "sales_cycle_days",
     "sales_cycle_median", "sales_cycle_p90", "violations_per_agent", "visits",
     "weighted_pipeline", "win_rate",
 ]

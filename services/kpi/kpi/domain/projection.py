@@ -27,7 +27,9 @@ from .rollup import (
     RollupKey,
     customer_contributions,
     customer_of_order,
+    deal_contributions,
     fact_contributions,
+    is_deal_fact,
     is_lead_fact,
     lead_contributions,
     order_contributions,
@@ -104,6 +106,12 @@ def lead_delta(before: list[Fact], fact: Fact, tz: tzinfo) -> Contributions:
     return difference(lead_contributions([*before, fact], tz), lead_contributions(before, tz))
 
 
+def deal_delta(before: list[Fact], fact: Fact, tz: tzinfo, currency: str) -> Contributions:
+    """The change one more fact makes to its deal's counters (its pipeline changes
+    after the fact's time are re-based on the new view)."""
+    return difference(deal_contributions([*before, fact], tz, currency), deal_contributions(before, tz, currency))
+
+
 def customer_delta(customer_facts_before: list[Fact], customer_facts_after: list[Fact],
                    tz: tzinfo) -> Contributions:
     """The change in a customer's "new customer" count (first order moved,
@@ -139,8 +147,8 @@ def recompute_all(facts: Iterable[Fact], tz: tzinfo, currency: str) -> Contribut
 
 __all__ = [
     "CUSTOMER", "customer_contributions", "customer_delta", "customer_of_order",
-    "customer_revenue_contributions", "difference", "earliest_first_orders",
-    "fact_contributions", "is_lead_fact", "is_order_fact", "is_ticket_fact", "lead_contributions",
+    "customer_revenue_contributions", "deal_contributions", "deal_delta", "difference", "earliest_first_orders",
+    "fact_contributions", "is_deal_fact", "is_lead_fact", "is_order_fact", "is_ticket_fact", "lead_contributions",
     "lead_delta", "merge", "moves_first_orders",
     "order_delta", "order_entity_contributions", "recompute_all", "ticket_contributions",
     "ticket_delta",

@@ -3,8 +3,11 @@
 Key: (local day, counter, dimension, value), e.g.
 (2026-11-25, "revenue", "rep", "rep-7") → 12 345.67 in the company currency.
 Ratios are derived from counters when read (win rate = deals_won /
-(deals_won + deals_lost)); medians, percentiles and the pipeline snapshot are
-not additive and are computed from the facts instead.
+(deals_won + deals_lost)); medians and percentiles are not additive and are
+computed from the facts instead. The pipeline is kept as changes: each deal
+fact moves the pipeline counters, on its day, from what the deal's previous
+view counted to what its new one counts, so the pipeline at a period's end is
+the sum of every change up to that day.
 
 Order-independence is the whole point: a late or out-of-order fact lands in
 its own local day, and `rebuild(facts)` gives exactly what applying the same
@@ -26,6 +29,7 @@ from typing import NamedTuple
 
 from .facts import (
     ACTIVITY_LOGGED,
+    DEAL_EVENTS,
     DEAL_LOST,
     DEAL_WON,
     LEAD_ASSIGNED,
@@ -41,6 +45,7 @@ from .facts import (
     Dimension,
     Fact,
 )
+from .funnel_metrics import deal_views, pipeline_counters
 from .order_ledger import first_orders, movements_of_order
 from .periods import Period, local_date
 from .service_metrics import DETRACTOR_MAX, PROMOTER_MIN
@@ -167,6 +172,30 @@ def credited_to_owners(facts: Iterable[Fact]) -> list[Fact]:
     return credited
 
 
+def deal_contributions(deal_facts: Iterable[Fact], tz: tzinfo, currency: str) -> Contributions:
+    """Won and lost counts of one deal (each fact as it came), and its pipeline
+    changes (each view of the deal replacing the one before), from all its facts."""
+    deal_facts = list(deal_facts)
+    collect = _Collector(tz)
+    previous: Fact | None = None
+    for view in deal_views(deal_facts):
+        if previous is not None:
+            for metric, amount in pipeline_counters(previous, currency).items():
+                collect.add(view.occurred_at, metric, previous, -amount)
+        for metric, amount in pipeline_counters(view, currency).items():
+            collect.add(view.occurred_at, metric, view, amount)
+        previous = view
+    for fact in deal_facts:
+        for key, value in fact_contributions(fact, tz).items():
+            collect.totals[key] += value
+    return collect.result()
+
+
+def is_deal_fact(fact: Fact) -> bool:
+    """Facts that only count together with the other facts of their deal."""
+    return fact.event_type in DEAL_EVENTS and bool(fact.deal_id)
+
+
 def is_lead_fact(fact: Fact) -> bool:
     """Facts that only count together with the other facts of their lead."""
     return fact.event_type in LEAD_EVENTS and bool(fact.lead_id)
@@ -236,6 +265,7 @@ class Rollup:
         self._order_facts: dict[str, dict[str, Fact]] = defaultdict(dict)
         self._ticket_facts: dict[str, dict[str, Fact]] = defaultdict(dict)
         self._lead_facts: dict[str, dict[str, Fact]] = defaultdict(dict)
+        self._deal_facts: dict[str, dict[str, Fact]] = defaultdict(dict)
         self._orders_of_customer: dict[str, set[str]] = defaultdict(set)
         self._customer_of: dict[str, str | None] = {}
         self._applied: dict[tuple[str, str], Contributions] = {}
@@ -256,6 +286,10 @@ class Rollup:
             self._lead_facts[fact.lead_id or ""][fact.fact_id] = fact
             facts = self._lead_facts[fact.lead_id or ""].values()
             self._replace(("lead", fact.lead_id or ""), lead_contributions(facts, self.tz), delta)
+        elif is_deal_fact(fact):
+            self._deal_facts[fact.deal_id or ""][fact.fact_id] = fact
+            facts = self._deal_facts[fact.deal_id or ""].values()
+            self._replace(("deal", fact.deal_id or ""), deal_contributions(facts, self.tz, self.currency), delta)
         else:
             self._merge(fact_contributions(fact, self.tz), delta, +1)
         return {key: value for key, value in delta.items() if value != 0}
@@ -333,6 +367,7 @@ def recompute(facts: Iterable[Fact], tz: tzinfo, currency: str) -> Contributions
     by_order: dict[str, list[Fact]] = defaultdict(list)
     by_ticket: dict[str, list[Fact]] = defaultdict(list)
     by_lead: dict[str, list[Fact]] = defaultdict(list)
+    by_deal: dict[str, list[Fact]] = defaultdict(list)
     parts: list[Contributions] = []
     for fact in unique:
         if fact.event_type in ORDER_EVENTS and fact.order_id:
@@ -341,6 +376,8 @@ def recompute(facts: Iterable[Fact], tz: tzinfo, currency: str) -> Contributions
             by_ticket[fact.ticket_id].append(fact)
         elif is_lead_fact(fact):
             by_lead[fact.lead_id or ""].append(fact)
+        elif is_deal_fact(fact):
+            by_deal[fact.deal_id or ""].append(fact)
         else:
             parts.append(fact_contributions(fact, tz))
     by_customer: dict[str, list[Fact]] = defaultdict(list)
@@ -352,6 +389,7 @@ def recompute(facts: Iterable[Fact], tz: tzinfo, currency: str) -> Contributions
     parts += [customer_contributions(f, tz) for f in by_customer.values()]
     parts += [ticket_contributions(f, tz) for f in by_ticket.values()]
     parts += [lead_contributions(f, tz) for f in by_lead.values()]
+    parts += [deal_contributions(f, tz, currency) for f in by_deal.values()]
     totals: Contributions = defaultdict(Decimal)
     for part in parts:
         for key, value in part.items():

@@ -24,6 +24,8 @@ from .tickets import TicketOutcome, ticket_outcomes
 PROMOTER_MIN = 9  # NPS 9-10
 DETRACTOR_MAX = 6  # NPS 0-6; 7-8 are passives
 
+UNASSIGNED = "unassigned"  # the agent of a violation flagged without one
+
 
 def csat_average(facts: Iterable[Fact], period: Period,
                  scope: Scope = EVERYTHING) -> MetricValue:
@@ -92,5 +94,5 @@ def violations_per_agent(facts: Iterable[Fact], period: Period,
     """Violations flagged in the period per agent (the fact's `rep`)."""
     counts: dict[str, int] = defaultdict(int)
     for fact in facts_in(facts, period, QA_VIOLATION, scope):
-        counts[fact.rep or "unassigned"] += 1
+        counts[fact.rep or UNASSIGNED] += 1
     return {agent: count_value(counts[agent]) for agent in sorted(counts)}

@@ -144,7 +144,7 @@ def test_the_catalog_lists_every_metric(loaded_once):
     catalog = {m["name"]: m for m in loaded_once.get("/kpis/catalog", who=DIRECTOR).get_json()}
     assert len(catalog) == 23
     assert catalog["compliance_violations"]["direction"] == "lower"
-    assert catalog["weighted_pipeline"]["from_rollups"] is False
+    assert catalog["weighted_pipeline"]["from_rollups"] is True  # a running sum of its changes
 
 
 def test_each_role_sees_its_own_scope(loaded_once):
@@ -210,3 +210,28 @@ def test_the_openapi_document_lists_every_resource(loaded_once):
             "/scorecards/{kind}/{subject}/{period}", "/commission-plans", "/commissions/{rep_id}/{period}",
             "/awards", "/reports/{period}", "/customer-classes", "/admin/rebuild", "/admin/classify"} <= set(
         spec["paths"])
+
+
+@pytest.mark.parametrize("dimension,value", [("all", ""), ("source", "web"), ("source", "unknown"),
+                                             ("rep", "a1"), ("rep", "r1"), ("team", "t1"), ("region", "east")])
+def test_per_source_and_per_agent_lists_from_the_rollups_equal_the_log(loaded_once, dimension, value):
+    """Company-wide and within their own dimension the lists come from the rollups;
+    they equal what counting the log's facts gives."""
+    from kpi import repository
+    from kpi.config import load_config
+    from kpi.domain import facts as ft
+    from kpi.domain import metrics as dm
+    from kpi.domain.access import Slice
+    from kpi.domain.periods import parse_period
+
+    where = Slice(dimension, value)
+    with loaded_once.runtime.database.session(writes=False) as session:
+        current = repository.projection(session, load_config(loaded_once.settings))
+        period = parse_period("2026-11", current.tz)
+        captures = repository.credited_captures(
+            session, current, repository.period_facts(session, current, period, ft.LEAD_CAPTURED))
+        violations = repository.period_facts(session, current, period, ft.QA_VIOLATION)
+        assert repository.leads_by_source(session, current, period, where) == \
+            dm.leads_by_source(captures, period, where.scope)
+        assert repository.violations_per_agent(session, current, period, where) == \
+            dm.violations_per_agent(violations, period, where.scope)

@@ -33,6 +33,9 @@ def replay(facts, tz):
         elif pj.is_ticket_fact(fact):
             before = [f for f in seen if pj.is_ticket_fact(f) and f.ticket_id == fact.ticket_id]
             totals.append(pj.ticket_delta(before, fact, tz))
+        elif pj.is_deal_fact(fact):
+            before = [f for f in seen if pj.is_deal_fact(f) and f.deal_id == fact.deal_id]
+            totals.append(pj.deal_delta(before, fact, tz, CNY))
         else:
             totals.append(pj.fact_contributions(fact, tz))
         seen.append(fact)
