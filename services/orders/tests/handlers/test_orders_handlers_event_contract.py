@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from salesloop.messaging.catalog import EventSchemaError
+
 from orders.domain.storefront import map_storefront_order
 from orders.events import (
     STOREFRONT_AMQP,
@@ -83,3 +85,25 @@ def test_the_contract_reader_takes_what_deals_publishes_and_ignores_the_rest():
 
 def test_order_core_fields_are_all_required_so_producers_never_drop_one():
     assert all(field.required for field in OrderCore().fields.values())
+
+
+@pytest.mark.parametrize("field", ["customer_name", "total_amount", "items"])
+def test_an_order_event_missing_a_field_is_refused_at_publish(field):
+    events = catalog()
+    data = events.get("orders.order.created").schema().load(events.get("orders.order.created").example)
+    assert events.serialize("orders.order.created", data)["order_id"] == data["order_id"]
+
+    broken = {**data, field: None}
+    with pytest.raises(EventSchemaError) as refused:
+        events.serialize("orders.order.created", broken)
+    assert field in refused.value.messages
+
+
+def test_an_order_line_without_its_amount_is_refused_at_publish():
+    events = catalog()
+    data = events.get("orders.order.created").schema().load(events.get("orders.order.created").example)
+    line = {key: value for key, value in data["items"][0].items() if key != "amount"}
+
+    with pytest.raises(EventSchemaError) as refused:
+        events.serialize("orders.order.created", {**data, "items": [line]})
+    assert refused.value.messages == {"items": {0: {"amount": ["Missing data for required field."]}}}
