@@ -1,12 +1,11 @@
 """What the KPI benchmarks need from the KPI service: a fast loader for a large fact
-log, the monthly summary read from the rollups, and the same month by a plain
-SQL GROUP BY over the raw facts, to compare.
+log, and a month's figures by a plain SQL GROUP BY over the raw facts, to compare
+with what the service answers.
 
-    from kpi_data import bulk_load, monthly_summary, monthly_summary_raw, synthetic_events
+    from kpi_data import bulk_load, monthly_summary_raw, synthetic_events
     runtime = Runtime(spec(), settings)               # DATABASE_URL → a migrated database
     bulk_load(runtime, synthetic_events(1_000_000))   # COPY on PostgreSQL, then one rebuild
     with runtime.database.session() as session:
-        monthly_summary(session, load_config(runtime.settings), "2026-06")
         monthly_summary_raw(session, load_config(runtime.settings), "2026-06")
 
 Benchmark code, kept out of the service package; nothing here runs at import time.
@@ -27,12 +26,11 @@ from sqlalchemy.orm import Session
 from salesloop.messaging.tables import INBOX
 
 from kpi.config import KpiConfig, load_config
-from kpi.domain import counter_metrics as cm
 from kpi.domain.periods import parse_period
 from kpi.models import FactRow
 from kpi.commands.rebuild import RebuildResult, rebuild
 from kpi.readers import to_fact
-from kpi.repository import FACTS, fact_values, projection, sum_counters
+from kpi.repository import FACTS, fact_values, projection
 
 Event = tuple[str, str, dict, datetime]  # id, type, data, envelope time
 
@@ -179,25 +177,6 @@ def _copy(connection, rows: list[dict], mark_inbox: bool, now: datetime) -> None
 
 
 # -- the monthly summary, two ways ------------------------------------------------------------------------------
-def monthly_summary(session: Session, config: KpiConfig, month: str, dimension: str = "rep") -> dict:
-    """Every rollup metric of the month, company-wide and per value of a
-    dimension (two indexed range reads of the daily counters)."""
-    current = projection(session, config)
-    period = parse_period(month, current.tz)
-    names = cm.COUNTER_METRICS
-    needed = cm.counters_needed(list(names))
-    whole = sum_counters(session, period.start, period.end, dimension="all", value="", metrics=needed)
-    per = sum_counters(session, period.start, period.end, dimension=dimension, metrics=needed,
-                       by=("value", "metric"))
-    grouped: dict[str, dict[str, Decimal]] = defaultdict(dict)
-    for (value, metric), total in per.items():
-        grouped[value][metric] = total
-    return {
-        "all": cm.metrics_from_counters({metric: total for (metric,), total in whole.items()}, current.currency),
-        dimension: {value: cm.metrics_from_counters(counters, current.currency) for value, counters in grouped.items()},
-    }
-
-
 def monthly_summary_raw(session: Session, config: KpiConfig, month: str) -> dict:
     """The baseline: one GROUP BY over the raw facts of the month (counts and
     company-currency amounts per rep and event type), no projection."""

@@ -162,6 +162,9 @@ class ProjectionStateRow(Base):
     currency: Mapped[str] = mapped_column(String(3))
     rebuilt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rebuilt_facts: Mapped[int | None] = mapped_column(BigInteger)
+    # Moves with every committed change to the log, the rollups or the directory:
+    # a finished summary computed at one generation is good until the next.
+    generation: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 # -- classification, reports, jobs --------------------------------------------------------------

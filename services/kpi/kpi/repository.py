@@ -60,6 +60,7 @@ class Projection:
     currency: str
     rebuilt_at: datetime | None = None
     rebuilt_facts: int | None = None
+    generation: int = 0  # of the projections: see ProjectionStateRow.generation
 
     @property
     def tz(self) -> ZoneInfo:
@@ -75,7 +76,7 @@ def projection(session: Session, config, *, create: bool = False) -> Projection:
             session.add(ProjectionStateRow(name=STATE_NAME, timezone=config.timezone, currency=config.currency))
             session.flush()
         return Projection(config.timezone, config.currency)
-    return Projection(row.timezone, row.currency, row.rebuilt_at, row.rebuilt_facts)
+    return Projection(row.timezone, row.currency, row.rebuilt_at, row.rebuilt_facts, row.generation or 0)
 
 
 def record_rebuild(session: Session, config, at: datetime, facts: int) -> Projection:
@@ -84,8 +85,16 @@ def record_rebuild(session: Session, config, at: datetime, facts: int) -> Projec
         row = ProjectionStateRow(name=STATE_NAME)
         session.add(row)
     row.timezone, row.currency, row.rebuilt_at, row.rebuilt_facts = config.timezone, config.currency, at, facts
+    row.generation = (row.generation or 0) + 1
     session.flush()
-    return Projection(row.timezone, row.currency, at, facts)
+    return Projection(row.timezone, row.currency, at, facts, row.generation)
+
+
+def next_generation(session: Session) -> None:
+    """The projections changed: summaries computed before are out of date. Last
+    in a writing transaction, so the row is locked only for its commit."""
+    session.execute(update(ProjectionStateRow).where(ProjectionStateRow.name == STATE_NAME)
+                    .values(generation=ProjectionStateRow.generation + 1))
 
 
 # -- locks -----------------------------------------------------------------------------------------
@@ -388,10 +397,13 @@ class IngestBatch:
             note["region"], note["region_seen"] = fact.region, seen
 
     def flush(self) -> None:
+        changed = bool(self.pending or self.parts or self.reps)
         add_facts(self.session, [values for values, _ in self.pending])
         apply_delta(self.session, pj.merge(self.parts))
         write_rep_notes(self.session, self.reps)
         self.pending, self.parts, self.reps = [], [], {}
+        if changed:
+            next_generation(self.session)
 
 
 def _upsert_in_sql(session: Session, table, keys: list[RollupKey], change: Contributions) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-from flask import Response
+from flask import Response, current_app
 from flask.views import MethodView
 from salesloop.web.blueprint import Blueprint
 
 from kpi import repository
 from kpi.api.common import asked_slice, current, current_principal, page, uow
+from kpi.api.summaries import summaries
 from kpi.commands.common import period_from
 from kpi.domain import access
 from kpi.domain.counter_metrics import BY_NAME, CATALOG, COUNTER_METRICS, SNAPSHOT_METRICS
@@ -62,7 +63,12 @@ class Summary(MethodView):
         session, projection = uow().session, current()
         where = access.resolve_slice(People(session), current_principal(), asked_slice(args))
         period = period_from(args["period"], projection)
-        return summary_json(repository.summary(session, projection, period, where))
+        def body() -> str:
+            return current_app.json.dumps(SummaryOut().dump(
+                summary_json(repository.summary(session, projection, period, where))))
+
+        # The finished document, kept until the projections change (see api/summaries.py).
+        return Response(summaries().get((projection, period, where), body), mimetype="application/json")
 
 
 @blp.route("/breakdown")

@@ -6,7 +6,7 @@ November 2026 in Shanghai, company currency CNY (see tests/unit for the arithmet
 """
 import pytest
 
-from salesloop.testing.identities import ANONYMOUS, DIRECTOR
+from salesloop.testing.identities import ANONYMOUS, DIRECTOR, OPS
 from kpi_client import deliver_all
 
 SUPERVISOR_T1 = {"role": "supervisor", "user": "sup-1", "team": "t1", "region": "east"}
@@ -235,3 +235,22 @@ def test_per_source_and_per_agent_lists_from_the_rollups_equal_the_log(loaded_on
             dm.leads_by_source(captures, period, where.scope)
         assert repository.violations_per_agent(session, current, period, where) == \
             dm.violations_per_agent(violations, period, where.scope)
+
+
+def test_a_summary_is_computed_once_per_change_of_the_projections(loaded, monkeypatch):
+    """Asked again with nothing new it is served as computed; any new event, or a
+    rebuild, moves the projections' generation and the next ask computes afresh."""
+    from kpi import repository
+    from kpi_client import order, item, R1
+
+    computed = []
+    original = repository.summary
+    monkeypatch.setattr(repository, "summary", lambda *args: computed.append(1) or original(*args))
+    first = values(metrics(loaded, "period=2026-11"))
+    assert values(metrics(loaded, "period=2026-11")) == first and len(computed) == 1
+    loaded.deliver_all([("e-late", *order("created", "2026-11-20 10:00", "O-late", "C7", R1,
+                                          [item("P1", "100.00", "60.00")]))])
+    after = values(metrics(loaded, "period=2026-11"))
+    assert (after["orders"], len(computed)) == ("4", 2)
+    assert loaded.post("/admin/rebuild", json={}, who=OPS).status_code == 200
+    assert values(metrics(loaded, "period=2026-11")) == after and len(computed) == 3

@@ -35,6 +35,7 @@ def test_the_pipeline_migration_gives_deals_already_logged_their_counters(make_k
     with engine.begin() as connection:  # the rollups as the older code left them: no pipeline counters
         for table in ("rollup_daily", "rollup_monthly"):
             connection.execute(text(f"DELETE FROM {table} WHERE metric LIKE 'pipeline%'"))
+        connection.execute(text("UPDATE projection_state SET generation = generation + 1"))  # read afresh
     engine.dispose()
     assert kpi.figures("period=2026-11")["metrics"]["weighted_pipeline"]["value"] == "0.00"
     config = alembic_config(spec().migrations, postgres_url)

@@ -2,6 +2,8 @@
 deal fact) instead of being folded from every deal fact on each read: rebuild the
 projections once, in their own calendar and currency, so the deals already in
 the log have theirs. A database without a projection yet has nothing to redo.
+The projection state gets a generation, moved by every change, that finished
+summaries are kept by.
 
 Revision ID: 0003
 Revises: 0002
@@ -22,6 +24,7 @@ depends_on = None
 def upgrade() -> None:
     from kpi.commands.rebuild import rebuild  # the rules of today's code, as any rebuild
 
+    op.add_column("projection_state", sa.Column("generation", sa.BigInteger(), server_default="0", nullable=False))
     bind = op.get_bind()
     state = bind.execute(sa.text("SELECT timezone, currency FROM projection_state WHERE name = 'rollup'")).first()
     if state is None:
@@ -34,3 +37,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """The pipeline counters stay; the older code never reads them."""
+    with op.batch_alter_table("projection_state") as table:
+        table.drop_column("generation")
