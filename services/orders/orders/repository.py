@@ -15,6 +15,7 @@ from types import MappingProxyType
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from orders.config import OrdersConfig
 from orders.domain.changes import ChangeRequest, ChangeStatus, Impact, QuantityChange, RequestedChange
@@ -126,12 +127,13 @@ class OrderRepository:
             created_by=order.history[0].by, updated_at=order.history[0].at,
         )
         self._set_totals(record, order)
-        record.versions = [_version_record(version) for version in order.versions]
-        record.history = [_transition_record(i, entry) for i, entry in enumerate(order.history)]
-        record.stages = [_stage_record(i, stage) for i, stage in enumerate(plan.stages)]
+        versions = [_new_version_record(order.id, version) for version in order.versions]
+        history = [_transition_record(i, entry, order_id=order.id) for i, entry in enumerate(order.history)]
+        stages = [_stage_record(i, stage, order_id=order.id) for i, stage in enumerate(plan.stages)]
         # Not flushed here: the ids are ours, so the rows wait for the commit (or the next
-        # query's autoflush), and a worker's batch of orders goes out in one INSERT per table.
+        # query's autoflush), and a worker's batch of orders goes out in one executemany per table.
         self.session.add(record)
+        _add_children(self.session, record, versions=versions, history=history, stages=stages)
         return record
 
     def order(self, record: OrderRecord) -> Order:
@@ -231,23 +233,55 @@ class OrderRepository:
 # New rows get their ids here (not from the column default at flush): with every primary
 # key known up front, the flush writes each table with an executemany and no RETURNING.
 def _version_record(version: OrderVersion) -> OrderVersionRecord:
+    """A version appended to a loaded order: the relationships link its rows at flush."""
+    record = _version_row(version)
+    record.lines = _line_records(version)
+    return record
+
+
+def _new_version_record(order_id: str, version: OrderVersion) -> OrderVersionRecord:
+    """A new order's version with its lines, their foreign keys set here (see _add_children)."""
+    record = _version_row(version, order_id=order_id)
+    lines = _line_records(version, version_id=record.id)
+    set_committed_value(record, "lines", lines)
+    return record
+
+
+def _version_row(version: OrderVersion, order_id: str | None = None) -> OrderVersionRecord:
     amounts = version.amounts
     return OrderVersionRecord(
-        id=new_row_id(), number=version.number, currency=version.currency, fx_rate=version.fx_rate,
-        delivery_date=version.delivery_date, total_amount=amounts.total, total_cost=amounts.total_cost,
-        tax_amount=version.tax, created_at=utc(version.created_at), created_by=version.created_by,
-        change_id=version.change_id,
-        lines=[_line_record(position, item, version.currency) for position, item in enumerate(version.items)],
+        id=new_row_id(), order_id=order_id, number=version.number, currency=version.currency,
+        fx_rate=version.fx_rate, delivery_date=version.delivery_date, total_amount=amounts.total,
+        total_cost=amounts.total_cost, tax_amount=version.tax, created_at=utc(version.created_at),
+        created_by=version.created_by, change_id=version.change_id,
     )
 
 
-def _line_record(position: int, item: OrderItem, currency: str) -> OrderLineRecord:
+def _line_records(version: OrderVersion, version_id: str | None = None) -> list[OrderLineRecord]:
+    return [_line_record(position, item, version.currency, version_id)
+            for position, item in enumerate(version.items)]
+
+
+def _line_record(position: int, item: OrderItem, currency: str, version_id: str | None) -> OrderLineRecord:
     return OrderLineRecord(
-        id=new_row_id(), position=position, product_code=item.product_code, description=item.description,
-        quantity=item.quantity, unit_price=item.unit_price, unit_cost=item.unit_cost,
+        id=new_row_id(), version_id=version_id, position=position, product_code=item.product_code,
+        description=item.description, quantity=item.quantity, unit_price=item.unit_price, unit_cost=item.unit_cost,
         discount_pct=item.discount_pct, tax_rate_pct=item.tax_rate_pct,
         amount=item.line_amount(currency), tax_amount=item.line_tax(currency),
     )
+
+
+def _add_children(session: Session, record: OrderRecord, **children: list) -> None:
+    """A new order's rows, each with its foreign key already set, added to the session as
+    they are and shown on the order's collections as already loaded. The relationships'
+    bookkeeping (events for every row put in a collection, each collection's history at
+    flush) cost more than building the rows, and has nothing to link here; the mappers'
+    order still inserts orders before versions before lines."""
+    for name, rows in children.items():
+        session.add_all(rows)
+        set_committed_value(record, name, rows)
+    for version in children["versions"]:
+        session.add_all(version.lines)
 
 
 def _version(record: OrderVersionRecord) -> OrderVersion:
@@ -263,10 +297,10 @@ def item_from(line: OrderLineRecord) -> OrderItem:
                      plain(line.unit_cost), plain(line.discount_pct), plain(line.tax_rate_pct))
 
 
-def _transition_record(position: int, entry: HistoryEntry) -> TransitionRecord:
+def _transition_record(position: int, entry: HistoryEntry, order_id: str | None = None) -> TransitionRecord:
     return TransitionRecord(
-        id=new_row_id(), position=position, from_state=None if entry.from_state is None else str(entry.from_state),
-        to_state=str(entry.to_state), by=entry.by, at=utc(entry.at), details=json_safe(dict(entry.details)),
+        id=new_row_id(), order_id=order_id, position=position,
+        from_state=None if entry.from_state is None else str(entry.from_state), to_state=str(entry.to_state), by=entry.by, at=utc(entry.at), details=json_safe(dict(entry.details)),
     )
 
 
@@ -278,9 +312,9 @@ def _entry(record: TransitionRecord) -> HistoryEntry:
     )
 
 
-def _stage_record(position: int, stage: Stage) -> StageRecord:
-    return StageRecord(id=new_row_id(), position=position, name=stage.name, owner=stage.owner, due_date=stage.due_date,
-                       planned_start=stage.planned_start, status=str(stage.status))
+def _stage_record(position: int, stage: Stage, order_id: str | None = None) -> StageRecord:
+    return StageRecord(id=new_row_id(), order_id=order_id, position=position, name=stage.name, owner=stage.owner,
+                       due_date=stage.due_date, planned_start=stage.planned_start, status=str(stage.status))
 
 
 def _stage(record: StageRecord) -> Stage:

@@ -186,3 +186,27 @@ def test_a_batch_makes_one_order_per_storefront_order_whatever_it_repeats(servic
     assert dict(made) == {earlier["storefront_order_id"]: 1, twice["storefront_order_id"]: 1,
                           new["storefront_order_id"]: 1}
     assert len(event_data(orders, "orders.order.created")) == 3
+
+
+def test_a_batchs_new_orders_are_stored_whole_and_read_back_as_published(service_harness):
+    """A batch writes its new orders' rows table by table: each order reads back with its
+    version and lines, its history and its plan, as its orders.order.created told."""
+    from orders.app import create_app
+    from orders.bootstrap import spec
+
+    orders = service_harness(spec(), create_app)
+    placed = [storefront_order(), storefront_order()]
+    processor = orders.runtime.processor()
+    batch = [processor.read(orders.envelope("storefront.order.placed", data, source="/storefront").to_json())
+             for data in placed]
+
+    assert processor.handle_batch(batch) == [Outcome.HANDLED] * 2
+
+    for created in event_data(orders, "orders.order.created"):
+        detail = orders.get(f"/orders/{created['order_id']}", role="ops").json
+        assert detail["items"] == created["items"] and detail["version"] == 1
+        [version] = orders.get(f"/orders/{created['order_id']}/versions", role="ops").json
+        assert version["items"] == created["items"]
+        assert [entry["to_state"] for entry in detail["history"]] == ["created"]
+        plan = orders.get(f"/orders/{created['order_id']}/plan", role="ops").json
+        assert [stage["status"] for stage in plan["stages"]] == ["pending"] * len(plan["stages"]) != []
