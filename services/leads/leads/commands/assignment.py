@@ -28,6 +28,9 @@ class RepRoster:
     def __init__(self, reps: list[Rep], loads: dict[str, int]):
         self.reps = {rep.id: rep for rep in reps}
         self.loads = {rep.id: loads.get(rep.id, 0) for rep in reps}
+        # The domain's view of each rep, rebuilt only for the reps a lead is given to or taken
+        # from: an import chunk asks for the candidates once per lead.
+        self._candidates = {rep.id: domain_rep(rep, self.loads[rep.id]) for rep in reps}
 
     @classmethod
     def load(cls, session) -> RepRoster:
@@ -38,13 +41,18 @@ class RepRoster:
         return cls(reps, rep_loads(session))
 
     def candidates(self) -> list[assigning.Rep]:
-        return [domain_rep(rep, self.loads[rep.id]) for rep in self.reps.values()]
+        return list(self._candidates.values())
 
     def give(self, rep_id: str, previous_rep_id: str | None, now: datetime) -> None:
         self.loads[rep_id] += 1
         if previous_rep_id in self.loads:
             self.loads[previous_rep_id] -= 1
+            self._refresh(previous_rep_id)
         self.reps[rep_id].last_assigned_at = now
+        self._refresh(rep_id)
+
+    def _refresh(self, rep_id: str) -> None:
+        self._candidates[rep_id] = domain_rep(self.reps[rep_id], self.loads[rep_id])
 
 
 @cache

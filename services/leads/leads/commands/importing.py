@@ -24,7 +24,7 @@ from decimal import Decimal
 from functools import cache
 
 from marshmallow import ValidationError
-from sqlalchemy import bindparam, func, insert, null, select, update
+from sqlalchemy import bindparam, insert, null, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from leads.commands.assignment import RepRoster
@@ -32,7 +32,7 @@ from leads.commands.capture import begin_capture, capture_lead, finish_capture, 
 from leads.commands.chunk_writes import ChunkWrites
 from leads.commands.common import StagedWrites, jsonable, new_id, utcnow
 from leads.domain.errors import DomainError, DuplicateFound, InvalidField
-from leads.models import LeadImport, LeadImportRow
+from leads.models import Lead, LeadImport, LeadImportRow
 from leads.domain.duplicates import DedupeKeys
 from leads.domain.normalization import normalize_company_name
 from leads.repository import BatchDuplicates, load_rules
@@ -235,6 +235,7 @@ def process_batch(uow, job: LeadImport, limit: int, now: datetime, careful: bool
         outcomes = capture(uow, rows, job.created_by, now)
         _record_outcomes(uow.session, outcomes)
         imported = sum(1 for outcome in outcomes if outcome.lead_id)
+        _analyze_as_the_import_grows(uow.session, job.imported, job.imported + imported, limit)
         job.imported, job.rejected = job.imported + imported, job.rejected + len(outcomes) - imported
     if len(rows) < limit:  # every pending row was in this batch
         job.status, job.finished_at = "done", now
@@ -249,13 +250,32 @@ def pending_rows(session, import_id: str, limit: int) -> list:
     captured, and a scan from the first line would wade through all of them on every batch.
     """
     done_up_to = session.execute(
-        select(func.max(LeadImportRow.line)).where(LeadImportRow.import_id == import_id,
-                                                   LeadImportRow.status == "imported")).scalar()
+        select(LeadImportRow.line).where(LeadImportRow.import_id == import_id, LeadImportRow.status == "imported")
+        .order_by(LeadImportRow.line.desc()).limit(1)).scalar()  # the index's last entry, whatever the statistics say
     return session.execute(
         select(LeadImportRow.id, LeadImportRow.line, LeadImportRow.data)
         .where(LeadImportRow.import_id == import_id, LeadImportRow.status == "pending",
                LeadImportRow.line > (done_up_to or 0))
         .order_by(LeadImportRow.line).limit(limit)).all()
+
+
+def _analyze_as_the_import_grows(session, imported_before: int, imported_after: int, batch: int) -> None:
+    """Fresh statistics for PostgreSQL's planner once the import's leads pass a batch times a power of two.
+
+    A chunk's duplicate lookup is planned from the leads table's statistics. An import can make
+    that table many times larger before autovacuum looks at it (or ever, where it is off), and a
+    planner that still believes it nearly empty reads every open lead for each chunk instead of
+    probing the key indexes: the import would slow down as it goes. A handful of ANALYZEs per
+    import (each samples a bounded number of rows) keeps the lookup an index probe.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    threshold = batch
+    while threshold <= imported_after:
+        if threshold > imported_before:
+            session.execute(text(f"ANALYZE {Lead.__tablename__}, {LeadImportRow.__tablename__}"))
+            return
+        threshold *= 2
 
 
 @dataclass(frozen=True)

@@ -136,8 +136,9 @@ def assign(
     eligible = [rep for rep, report in zip(reps, reports, strict=False) if report.eligible]
     if not eligible:
         return None
-    lowest = min(_ratio(rep) for rep in eligible)
-    tied = [rep for rep in eligible if _ratio(rep) == lowest]
+    ratios = [_ratio(rep) for rep in eligible]
+    lowest = min(ratios)
+    tied = [rep for rep, ratio in zip(eligible, ratios, strict=True) if ratio == lowest]
     chosen, tie_break = _break_tie(lead, tied)
     return Assignment(
         lead_id=lead.lead_id,

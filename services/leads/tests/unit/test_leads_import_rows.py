@@ -2,10 +2,11 @@
 staged in its checked form and read back as the schema loaded it."""
 import io
 import json
+from types import SimpleNamespace
 
 import pytest
 
-from leads.commands.importing import _staged, lead_data, rows_of, staged_lead
+from leads.commands.importing import _analyze_as_the_import_grows, _staged, lead_data, rows_of, staged_lead
 from leads.domain.errors import InvalidField
 from leads.schemas import LeadIn
 
@@ -35,3 +36,31 @@ def test_a_row_is_staged_checked_and_read_back_as_the_schema_loaded_it():
     json.dumps(staged["data"])  # storable as it is
     assert staged_lead(staged["data"]) == LeadIn().load(lead_data(fields, values, "CNY", False))
     assert staged_lead(staged["data"])["contact"] == {"phone": "+8613800138000"}
+
+
+class _RecordingSession:
+    def __init__(self, dialect: str):
+        self.dialect, self.statements = dialect, []
+
+    def get_bind(self):
+        return SimpleNamespace(dialect=SimpleNamespace(name=self.dialect))
+
+    def execute(self, statement):
+        self.statements.append(str(statement))
+
+
+def test_postgresql_statistics_are_refreshed_when_the_imported_leads_pass_a_batch_times_a_power_of_two():
+    session = _RecordingSession("postgresql")
+    analyzed_after = []
+    imported = 0
+    for batch_imported in [495] * 12:  # a few rows of each batch of 500 refused
+        before = len(session.statements)
+        _analyze_as_the_import_grows(session, imported, imported + batch_imported, 500)
+        imported += batch_imported
+        if len(session.statements) > before:
+            analyzed_after.append(imported)
+    assert analyzed_after == [990, 1485, 2475, 4455]  # past 500, 1,000, 2,000 and 4,000: once each
+    assert session.statements[0] == "ANALYZE leads, lead_import_rows"
+    sqlite = _RecordingSession("sqlite")
+    _analyze_as_the_import_grows(sqlite, 0, 5000, 500)
+    assert sqlite.statements == []
