@@ -86,16 +86,19 @@ def _baseline(url: str, namespace: str, events) -> dict:
             db.execute(insert(rows).values(id=body["id"], body=body["data"]))
         message.ack()
 
-    stop = threading.Event()
+    stop, stopped = threading.Event(), threading.Event()
 
     def consume():
-        with Connection(RABBITMQ) as connection:
-            with Consumer(connection, queues=[queue], on_message=handle, prefetch_count=10, accept=None):
-                while not stop.is_set():
-                    try:
-                        connection.drain_events(timeout=0.5)
-                    except TimeoutError:
-                        pass
+        try:
+            with Connection(RABBITMQ) as connection:
+                with Consumer(connection, queues=[queue], on_message=handle, prefetch_count=10, accept=None):
+                    while not stop.is_set():
+                        try:
+                            connection.drain_events(timeout=0.5)
+                        except TimeoutError:
+                            pass
+        finally:
+            stopped.set()
 
     def done() -> bool:
         with engine.connect() as db:
@@ -103,6 +106,7 @@ def _baseline(url: str, namespace: str, events) -> dict:
 
     elapsed = _drain(consume, done)
     stop.set()
+    stopped.wait(10)  # its consumer gone before its queue is
     with Connection(RABBITMQ) as connection:
         connection.default_channel.queue_delete(queue.name)
         connection.default_channel.exchange_delete(exchange.name)
