@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import propagate
-from sqlalchemy import MetaData, Table, insert, text
+from sqlalchemy import MetaData, Table, func, insert, literal_column, select
 from sqlalchemy.orm import Session
 
 from salesloop.messaging.catalog import EventCatalog
@@ -38,6 +38,7 @@ class UnitOfWork:
         self._emitted: list[Any] = []
         self._deferred: dict[str, Any] = {}
         self._outbox_rows: list[dict[str, Any]] = []
+        self._audit_rows: list[dict[str, Any]] = []
 
     def _table(self, name: str) -> Table:
         return self.metadata.tables[name]
@@ -78,14 +79,23 @@ class UnitOfWork:
         return envelope
 
     def write_outbox(self) -> None:
-        """Insert the events published so far (commit does it too)."""
-        rows, self._outbox_rows = self._outbox_rows, []
-        if not rows:
+        """Insert the events published and the audit lines so far (commit does it too)."""
+        written = [(name, rows) for name, rows in ((AUDIT, self._audit_rows), (OUTBOX, self._outbox_rows)) if rows]
+        self._audit_rows, self._outbox_rows = [], []
+        if not written:
             return
-        self.session.execute(insert(self._table(OUTBOX)), rows)
-        if self.session.get_bind().dialect.name == "postgresql":
-            # Delivered at commit: an idle relay wakes now instead of at its next poll.
-            self.session.execute(text(f"SELECT pg_notify('{OUTBOX_CHANNEL}', '')"))
+        if self.session.get_bind().dialect.name != "postgresql":
+            for name, rows in written:
+                self.session.execute(insert(self._table(name)), rows)
+            return
+        # One statement, one round trip: each table's rows in a CTE of their own, and
+        # with events a NOTIFY, delivered at commit, so an idle relay wakes now
+        # instead of at its next poll.
+        wake = any(name == OUTBOX for name, _ in written)
+        statement = select(func.pg_notify(OUTBOX_CHANNEL, "") if wake else literal_column("1"))
+        for name, rows in written:
+            statement = statement.add_cte(insert(self._table(name)).values(rows).cte(f"written_{name}"))
+        self.session.execute(statement)
 
     # -- inbox ------------------------------------------------------------
     def already_processed(self, event_id: str) -> bool:
@@ -120,13 +130,12 @@ class UnitOfWork:
     # -- audit ------------------------------------------------------------
     def audit(self, action: str, resource: str, *, actor: str | None = None, roles: Iterable[str] = (),
               status: int | None = None, request_id: str | None = None, detail: dict[str, Any] | None = None) -> None:
-        self.session.execute(
-            insert(self._table(AUDIT)).values(
-                at=utcnow(), actor=actor, roles=",".join(roles), action=action,
-                resource=resource[:300], status=status, request_id=request_id,
-                detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
-            )
-        )
+        """An audit line, written at commit with the transaction's other rows."""
+        self._audit_rows.append({
+            "at": utcnow(), "actor": actor, "roles": ",".join(roles), "action": action, "resource": resource[:300],
+            "status": status, "request_id": request_id,
+            "detail": json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
+        })
 
     # -- writes gathered over the transaction ---------------------------------
     def deferred(self, key: str, create: Callable[[], Any]) -> Any:
@@ -158,6 +167,7 @@ class UnitOfWork:
         self.session.rollback()
         self.published.clear()
         self._outbox_rows.clear()
+        self._audit_rows.clear()
         self._emitted.clear()
         self._deferred.clear()
 
