@@ -13,7 +13,7 @@ from datetime import timezone
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from webargs.fields import DelimitedList
 
-from salesloop.web.fields import Boolean, DecimalString
+from salesloop.web.fields import MAX_PAGE, Boolean, DecimalString
 
 from leads.domain.errors import InvalidField
 from leads.domain.lead import skill_code
@@ -222,7 +222,7 @@ class UnmergeIn(Schema):
 
 # -- lists --------------------------------------------------------------------------------------
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

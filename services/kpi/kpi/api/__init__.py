@@ -1,7 +1,8 @@
 """The KPI HTTP API: one flask-smorest Blueprint per resource module.
 
 common.py holds what every view reaches for (the request's unit of work, the
-caller, the settings); it is no resource of its own.
+caller, the settings), and summaries.py the finished summaries kept until the
+projections change; neither is a resource of its own.
 """
 from __future__ import annotations
 
