@@ -111,7 +111,8 @@ class EventCatalog:
         """Dump to JSON-safe data and refuse what the schema's own load would refuse
         (a required field missing, a null where none is allowed…) with EventSchemaError."""
         schema = self._schema(event_type)
-        payload: dict[str, Any] = schema.dump(data)
+        payload = cast(dict[str, Any], schema.dump(data))
+        messages: dict[str, Any] | list[Any]
         if self._checks_on_dump(event_type, schema):
             messages = payload_problems(schema, payload)
         else:
@@ -145,14 +146,14 @@ def checkable_on_dump(schema: Schema) -> bool:
     return all(_field_checkable_on_dump(declared) for declared in schema.fields.values())
 
 
-def _field_checkable_on_dump(field: fields.Field) -> bool:
+def _field_checkable_on_dump(field: fields.Field[Any]) -> bool:
     if field.validators or field.load_only or field.dump_only:
         return False
     kind = type(field)  # exact types: a subclass (AwareDateTime, Email…) may refuse more
     if kind is fields.Nested:
-        return checkable_on_dump(cast(Schema, field.schema))
+        return checkable_on_dump(cast(fields.Nested, field).schema)
     if kind is fields.List:
-        return _field_checkable_on_dump(cast(fields.List, field).inner)
+        return _field_checkable_on_dump(cast("fields.List[Any]", field).inner)
     if kind in _ISO_TEMPORAL_FIELDS:
         return cast(Any, field).format in (None, "iso")
     return kind in _PLAIN_FIELDS
@@ -172,17 +173,17 @@ def payload_problems(schema: Schema, payload: dict[str, Any]) -> dict[str, Any]:
     return problems
 
 
-def _value_problems(field: fields.Field, value: Any) -> Any:
+def _value_problems(field: fields.Field[Any], value: Any) -> Any:
     if value is None:
         return None if field.allow_none else [field.error_messages["null"]]
     kind = type(field)
     if kind is fields.Nested:
-        nested = cast(Schema, field.schema)
+        nested = cast(fields.Nested, field).schema
         if cast(fields.Nested, field).many:
             return _item_problems(value, lambda item: payload_problems(nested, item))
         return payload_problems(nested, value) or None
     if kind is fields.List:
-        inner = cast(fields.List, field).inner
+        inner = cast("fields.List[Any]", field).inner
         return _item_problems(value, lambda item: _value_problems(inner, item))
     if kind is fields.Decimal and not cast(fields.Decimal, field).allow_nan and not Decimal(value).is_finite():
         return [field.error_messages["special"]]
