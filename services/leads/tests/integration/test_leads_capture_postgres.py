@@ -87,7 +87,7 @@ def test_duplicates_of_leads_and_customers_come_from_one_lookup_contact_matches_
         {"kind": "lead", "id": by_company["id"], "matched_on": ["company"]}]
 
 
-def test_a_capture_is_ten_statements_and_one_commit_and_only_the_assignment_is_under_the_reps_locks(
+def test_a_capture_is_eight_statements_and_one_commit_and_only_the_assignment_is_under_the_reps_locks(
         leads_on_postgres):
     harness = leads_on_postgres
     harness.put("/rules/grading", role="admin", json={"version": "g2", "config": {
@@ -115,9 +115,8 @@ def test_a_capture_is_ten_statements_and_one_commit_and_only_the_assignment_is_u
         "INSERT INTO leads",
         "INSERT INTO lead_history",      # captured, graded and assigned, in one statement
         "UPDATE reps SET",
-        "INSERT INTO audit_log",         # the write's audit line, in the same transaction
-        "INSERT INTO outbox",            # the three events, in one statement at the commit
-        "SELECT pg_notify('salesloop_outbox'",  # wakes the relay once the commit is visible
+        "WITH written_audit_log AS",     # at the commit, one statement: the write's audit line, the
+                                         # three events, and the NOTIFY that wakes the relay
         "SELECT reps.id",                # which candidates a supervisor may see in the explanation
     ]
     assert commits == 1  # the lead, its history, its events and its audit line together
