@@ -11,7 +11,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import propagate
-from sqlalchemy import MetaData, Table, func, insert, literal_column, select
+from sqlalchemy import MetaData, Table, insert, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from salesloop.messaging.catalog import EventCatalog
@@ -25,6 +26,35 @@ if TYPE_CHECKING:
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+_RECORDSET_INSERTS: dict[tuple[Any, ...], str] = {}
+
+
+def _recordset_insert(shape: tuple[tuple[str, tuple[str, ...]], ...], dialect: Dialect, metadata: MetaData) -> str:
+    """``WITH written_<table> AS (INSERT … SELECT … FROM jsonb_to_recordset(:<table>)) …
+    SELECT pg_notify(…)`` for these tables and columns, built once per shape."""
+    key = (shape, dialect.name)  # every service's outbox and audit tables are the same (messaging.tables)
+    if key not in _RECORDSET_INSERTS:
+        quote = dialect.identifier_preparer.quote
+        ctes = []
+        for name, columns in shape:
+            table = metadata.tables[name]
+            names = ", ".join(quote(column) for column in columns)
+            typed = ", ".join(f"{quote(column)} {table.c[column].type.compile(dialect=dialect)}" for column in columns)
+            ctes.append(f"written_{name} AS (INSERT INTO {quote(name)} ({names}) SELECT {names} "
+                        f"FROM jsonb_to_recordset(CAST(:{name} AS jsonb)) AS rows({typed}))")
+        wake = any(name == OUTBOX for name, _ in shape)
+        _RECORDSET_INSERTS[key] = f"WITH {', '.join(ctes)} SELECT " + (
+            f"pg_notify('{OUTBOX_CHANNEL}', '')" if wake else "1")
+    return _RECORDSET_INSERTS[key]
+
+
+def _iso_time(value: object) -> str:
+    # The rows' times, always aware (utcnow); a naive one would be read in the server's zone.
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.isoformat()
+    raise TypeError(f"cannot write {value!r} as a row value")
 
 
 class UnitOfWork:
@@ -90,12 +120,12 @@ class UnitOfWork:
             return
         # One statement, one round trip: each table's rows in a CTE of their own, and
         # with events a NOTIFY, delivered at commit, so an idle relay wakes now
-        # instead of at its next poll.
-        wake = any(name == OUTBOX for name, _ in written)
-        statement = select(func.pg_notify(OUTBOX_CHANNEL, "") if wake else literal_column("1"))
-        for name, rows in written:
-            statement = statement.add_cte(insert(self._table(name)).values(rows).cte(f"written_{name}"))
-        self.session.execute(statement)
+        # instead of at its next poll. The rows travel as one JSON parameter per table,
+        # so the statement's text is the same whatever the count: compiled once,
+        # prepared by the server, where a multi-row VALUES is compiled anew every time.
+        shape = tuple((name, tuple(rows[0])) for name, rows in written)
+        sql = _recordset_insert(shape, self.session.get_bind().dialect, self.metadata)
+        self.session.execute(text(sql), {name: json.dumps(rows, default=_iso_time) for name, rows in written})
 
     # -- inbox ------------------------------------------------------------
     def already_processed(self, event_id: str) -> bool:

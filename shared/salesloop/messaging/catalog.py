@@ -132,10 +132,13 @@ class EventCatalog:
 # bulk path (a worker's batch publishes an event per message). For fields whose dumped form
 # always loads back (text, numbers, ISO dates, booleans, nested schemas and lists of them)
 # what a load could still refuse is a missing required field, a null where none is allowed,
-# and a NaN or infinite decimal: those are checked on the payload itself. Any schema with
-# something else (validators, hooks, other field types, custom formats) is loaded back.
+# a NaN or infinite decimal, and a validator: those are checked on the payload itself.
+# Validators run only where the dumped value is the very value a load would hand them
+# (text, integers, booleans). Any schema with something else (hooks, validators on other
+# fields, other field types, custom formats) is loaded back.
 
 _PLAIN_FIELDS = (fields.String, fields.Integer, fields.Decimal, fields.Boolean)
+_LOADED_AS_DUMPED = (fields.String, fields.Integer, fields.Boolean)
 _ISO_TEMPORAL_FIELDS = (fields.DateTime, fields.Date)
 
 
@@ -147,9 +150,9 @@ def checkable_on_dump(schema: Schema) -> bool:
 
 
 def _field_checkable_on_dump(field: fields.Field[Any]) -> bool:
-    if field.validators or field.load_only or field.dump_only:
-        return False
     kind = type(field)  # exact types: a subclass (AwareDateTime, Email…) may refuse more
+    if field.load_only or field.dump_only or (field.validators and kind not in _LOADED_AS_DUMPED):
+        return False
     if kind is fields.Nested:
         return checkable_on_dump(cast(fields.Nested, field).schema)
     if kind is fields.List:
@@ -187,6 +190,11 @@ def _value_problems(field: fields.Field[Any], value: Any) -> Any:
         return _item_problems(value, lambda item: _value_problems(inner, item))
     if kind is fields.Decimal and not cast(fields.Decimal, field).allow_nan and not Decimal(value).is_finite():
         return [field.error_messages["special"]]
+    if field.validators:
+        try:
+            field._validate(value)
+        except ValidationError as exc:
+            return exc.messages
     return None
 
 

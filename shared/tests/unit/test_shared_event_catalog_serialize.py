@@ -36,10 +36,18 @@ class Placed(Schema):
 
 
 class Scored(Schema):
-    """A validator: only loading the payload back runs it."""
+    """Validators on fields whose dumped value is the loaded one: run on the payload."""
 
     lead_id = fields.String(required=True)
     score = fields.Integer(required=True, validate=validate.Range(min=0, max=100))
+    grade = fields.String(validate=validate.OneOf(("A", "B", "C")))
+    currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
+
+
+class Priced(Schema):
+    """A validator on a decimal: it sees the loaded Decimal, not the dumped text, so loaded back."""
+
+    amount = fields.Decimal(as_string=True, required=True, validate=validate.Range(min=0))
 
 
 PLACED = {
@@ -54,6 +62,7 @@ def catalog() -> EventCatalog:
     events = EventCatalog("/salesloop/test")
     events.define("test.order.placed", Placed, "an order was placed")
     events.define("test.lead.scored", Scored, "a lead was scored")
+    events.define("test.deal.priced", Priced, "a deal was priced")
     return events
 
 
@@ -78,9 +87,10 @@ def test_a_valid_event_is_its_json_safe_dump(catalog):
     Placed().load(payload)  # what consumers get reads back under the schema
 
 
-def test_a_schema_of_plain_fields_is_checked_on_its_dump_and_one_with_a_validator_is_loaded_back():
+def test_plain_fields_and_validated_text_are_checked_on_the_dump_and_a_validated_decimal_is_loaded_back():
     assert checkable_on_dump(Placed())
-    assert not checkable_on_dump(Scored())
+    assert checkable_on_dump(Scored())
+    assert not checkable_on_dump(Priced())
 
 
 def test_a_missing_required_field_is_refused(catalog):
@@ -123,6 +133,30 @@ def test_a_value_a_validator_refuses_is_refused(catalog):
     assert catalog.serialize("test.lead.scored", {"lead_id": "l-1", "score": 80}) == {"lead_id": "l-1", "score": 80}
     assert list(refusal(catalog, "test.lead.scored", {"lead_id": "l-1", "score": 130})) == ["score"]
     assert refusal(catalog, "test.lead.scored", {"score": 10}) == {"lead_id": ["Missing data for required field."]}
+
+
+@pytest.mark.parametrize("data", [
+    {"lead_id": "l-1", "score": 130},
+    {"lead_id": "l-1", "score": 50, "grade": "D"},
+    {"lead_id": "l-1", "score": 50, "currency": "usd"},
+    {"lead_id": "l-1", "score": -1, "grade": "Z", "currency": "CNYY"},
+    {"lead_id": "l-1", "score": 50, "grade": "A", "currency": "CNY"},
+])
+def test_validators_checked_on_the_dump_refuse_exactly_what_loading_back_refuses(catalog, data):
+    try:
+        Scored().load(Scored().dump(data))
+        by_load = None
+    except Exception as exc:  # marshmallow's ValidationError
+        by_load = exc.messages
+    if by_load is None:
+        assert catalog.serialize("test.lead.scored", data) == Scored().dump(data)
+    else:
+        assert refusal(catalog, "test.lead.scored", data) == by_load
+
+
+def test_a_decimal_its_validator_refuses_is_refused(catalog):
+    assert catalog.serialize("test.deal.priced", {"amount": Decimal("5")}) == {"amount": "5"}
+    assert list(refusal(catalog, "test.deal.priced", {"amount": Decimal("-5")})) == ["amount"]
 
 
 @pytest.mark.parametrize("mutation", ["remove", "null"])
