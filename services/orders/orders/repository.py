@@ -132,8 +132,8 @@ class OrderRepository:
         stages = [_stage_record(i, stage, order_id=order.id) for i, stage in enumerate(plan.stages)]
         # Not flushed here: the ids are ours, so the rows wait for the commit (or the next
         # query's autoflush), and a worker's batch of orders goes out in one executemany per table.
-        self.session.add(record)
-        _add_children(self.session, record, versions=versions, history=history, stages=stages)
+        _show_children(record, versions=versions, history=history, stages=stages)
+        self.session.add(record)  # its save-update cascade adds the rows shown on its collections
         return record
 
     def order(self, record: OrderRecord) -> Order:
@@ -240,7 +240,7 @@ def _version_record(version: OrderVersion) -> OrderVersionRecord:
 
 
 def _new_version_record(order_id: str, version: OrderVersion) -> OrderVersionRecord:
-    """A new order's version with its lines, their foreign keys set here (see _add_children)."""
+    """A new order's version with its lines, their foreign keys set here (see _show_children)."""
     record = _version_row(version, order_id=order_id)
     lines = _line_records(version, version_id=record.id)
     set_committed_value(record, "lines", lines)
@@ -271,17 +271,14 @@ def _line_record(position: int, item: OrderItem, currency: str, version_id: str 
     )
 
 
-def _add_children(session: Session, record: OrderRecord, **children: list) -> None:
-    """A new order's rows, each with its foreign key already set, added to the session as
-    they are and shown on the order's collections as already loaded. The relationships'
-    bookkeeping (events for every row put in a collection, each collection's history at
-    flush) cost more than building the rows, and has nothing to link here; the mappers'
-    order still inserts orders before versions before lines."""
+def _show_children(record: OrderRecord, **children: list) -> None:
+    """A new order's rows, each with its foreign key already set, shown on the order's
+    collections as already loaded. The relationships' bookkeeping (events for every row
+    put in a collection, each collection's history at flush) cost more than building the
+    rows, and has nothing to link here. Adding the order to the session then adds them by
+    cascade; the mappers' order still inserts orders before versions before lines."""
     for name, rows in children.items():
-        session.add_all(rows)
         set_committed_value(record, name, rows)
-    for version in children["versions"]:
-        session.add_all(version.lines)
 
 
 def _version(record: OrderVersionRecord) -> OrderVersion:
