@@ -192,7 +192,7 @@ def _value_problems(field: fields.Field[Any], value: Any) -> Any:
         return [field.error_messages["special"]]
     if field.validators:
         try:
-            field._validate(value)
+            field._validate(value)  # what Field.deserialize runs after converting (marshmallow is pinned)
         except ValidationError as exc:
             return exc.messages
     return None
