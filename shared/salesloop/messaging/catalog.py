@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
+from salesloop.messaging.dump_plan import dumper
+
 
 class UnknownEventType(LookupError):
     pass
@@ -58,6 +60,7 @@ class EventCatalog:
         self._definitions: dict[str, EventDefinition] = {}
         self._instances: dict[str, Schema] = {}
         self._checked_on_dump: dict[str, bool] = {}
+        self._dumps: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
         self._translations: dict[type, Translation] = {}
 
     # -- domain events -> integration events --------------------------------------------
@@ -111,7 +114,7 @@ class EventCatalog:
         """Dump to JSON-safe data and refuse what the schema's own load would refuse
         (a required field missing, a null where none is allowed…) with EventSchemaError."""
         schema = self._schema(event_type)
-        payload = cast(dict[str, Any], schema.dump(data))
+        payload = self._dump(event_type, schema)(data)
         messages: dict[str, Any] | list[Any]
         if self._checks_on_dump(event_type, schema):
             messages = payload_problems(schema, payload)
@@ -120,6 +123,11 @@ class EventCatalog:
         if messages:
             raise EventSchemaError(event_type, messages)
         return payload
+
+    def _dump(self, event_type: str, schema: Schema) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        if event_type not in self._dumps:
+            self._dumps[event_type] = dumper(schema)
+        return self._dumps[event_type]
 
     def _checks_on_dump(self, event_type: str, schema: Schema) -> bool:
         if event_type not in self._checked_on_dump:

@@ -1,9 +1,11 @@
 """Assigning leads to reps: automatically (least loaded eligible rep) or by a supervisor."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 
+from salesloop.messaging.dump_plan import dumper
 from sqlalchemy import case, select
 
 from leads import events
@@ -87,8 +89,8 @@ def auto_assign(uow, lead: Lead, rules: ActiveRules, now: datetime, roster: RepR
 
 
 @cache
-def explanation_schema() -> Explanation:
-    return Explanation()  # built once: a marshmallow schema is costly to make on every assignment
+def dump_explanation() -> Callable[[dict], dict]:
+    return dumper(Explanation())  # built once: a marshmallow schema is costly to make on every assignment
 
 
 def give_lead(uow, lead: Lead, rep: Rep, explanation: dict, rules: ActiveRules, now: datetime, *,
@@ -97,7 +99,7 @@ def give_lead(uow, lead: Lead, rep: Rep, explanation: dict, rules: ActiveRules, 
     lead.status = transition(lead.status, LeadStatus.ASSIGNED, rep_id=rep.id).value
     lead.owner_rep_id, lead.team, lead.assigned_at = rep.id, rep.team, now
     lead.followup_due_at = rules.deadline(now, lead.grade or "low", customer_class(uow.session, lead.customer_id))
-    lead.assignment = explanation_schema().dump(explanation)
+    lead.assignment = dump_explanation()(explanation)
     lead.updated_at = now
     rep.last_assigned_at = now
     remember(uow, lead.id, "assigned", by, now, {"rep_id": rep.id, "previous_rep_id": previous, "manual": manual,
