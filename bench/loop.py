@@ -70,7 +70,7 @@ def delete_queues(stack, services) -> None:
     with Connection(RABBITMQ) as connection:
         channel = connection.default_channel
         for service in services:
-            for suffix in ("", ".retry", ".dead"):
+            for suffix in ("", ".retry", ".dlq"):
                 channel.queue_delete(f"{stack.queue(service)}{suffix}")
 
 

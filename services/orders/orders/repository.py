@@ -36,6 +36,7 @@ from orders.models import (
 )
 
 
+from salesloop.new_rows import NewRows
 from salesloop.web.auth import Principal, can_serve, serving_clause
 
 
@@ -110,7 +111,9 @@ class OrderRepository:
         return self.session.scalars(select(OrderRecord).where(getattr(OrderRecord, column) == value)).first()
 
     # -- orders ----------------------------------------------------------------------------
-    def add(self, order: Order, context: OrderContext, plan: ExecutionPlan) -> OrderRecord:
+    def add(self, order: Order, context: OrderContext, plan: ExecutionPlan, rows: NewRows | None = None) -> OrderRecord:
+        """The new order's record with its rows, added to the session or, given ``rows``, to
+        the transaction's new rows (inserted without the ORM's flush)."""
         contact = _contact(order.customer, context.contact_name)
         if context.contact is not None:
             contact = {key: context.contact.get(key) for key in ("name", "phone", "email")}
@@ -133,7 +136,10 @@ class OrderRepository:
         # Not flushed here: the ids are ours, so the rows wait for the commit (or the next
         # query's autoflush), and a worker's batch of orders goes out in one executemany per table.
         _show_children(record, versions=versions, history=history, stages=stages)
-        self.session.add(record)  # its save-update cascade adds the rows shown on its collections
+        if rows is not None:
+            rows.add(record)
+        else:
+            self.session.add(record)  # its save-update cascade adds the rows shown on its collections
         return record
 
     def order(self, record: OrderRecord) -> Order:

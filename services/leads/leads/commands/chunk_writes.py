@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import insert, inspect
+from salesloop.new_rows import grouped_by_columns, insert_values
+from sqlalchemy import insert
 
 from leads.models import Lead, LeadHistory
 
@@ -41,7 +42,7 @@ class ChunkWrites:
         """The gathered rows, one executemany per table (and per set of columns given)."""
         for model in WRITE_ORDER:
             rows, self._rows[model] = self._rows[model], []
-            for values in _grouped_by_columns([_insert_values(obj) for obj in rows]):
+            for values in grouped_by_columns([insert_values(obj) for obj in rows]):
                 self._uow.session.execute(insert(model.__table__), values)
 
     def publish_events(self) -> None:
@@ -54,22 +55,3 @@ class ChunkWrites:
         self.insert_rows()
         self.publish_events()
 
-
-def _insert_values(obj) -> dict:
-    """The columns an ORM flush would insert: those given a value (an unset one takes its
-    column's default, and a JSON column left unset is SQL NULL, not JSON null)."""
-    mapper = inspect(type(obj))
-    given = obj.__dict__
-    values = {column.key: given[prop.key] for prop in mapper.column_attrs
-              for column in prop.columns if prop.key in given}
-    if mapper.version_id_col is not None:
-        values.setdefault(mapper.version_id_col.key, 1)  # the ORM numbers a new row's first version 1
-    return values
-
-
-def _grouped_by_columns(rows: list[dict]) -> list[list[dict]]:
-    """One list per set of keys: an executemany's rows must all name the same columns."""
-    groups: dict[frozenset, list[dict]] = {}
-    for row in rows:
-        groups.setdefault(frozenset(row), []).append(row)
-    return list(groups.values())

@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from salesloop.fx import UnknownRate, rate_for
+from salesloop.new_rows import NewRows
 from salesloop.uow import UnitOfWork
 from salesloop.web.auth import Principal, ensure_within_scope
 
@@ -114,7 +115,7 @@ def create_order(uow: UnitOfWork, config: OrdersConfig, draft: OrderDraft, conte
     order = Order.create(new_id(), draft, company_currency=config.company_currency, by=by, at=at,
                          calendar=config.calendar)
     plan = default_plan(draft.delivery_date, config.stage_owners, config.lead_times, config.stages)
-    record = OrderRepository(uow.session, config).add(order, context, plan)
+    record = OrderRepository(uow.session, config).add(order, context, plan, NewRows.of(uow.session))
     publish_order_event(uow, config, record, "orders.order.created", at=at, actor=by)
     return record
 
