@@ -17,9 +17,10 @@ stay out of the session: they are the values that were written, not rows it trac
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, event, insert, inspect
+from sqlalchemy import MetaData, Table, event, insert, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.orm.interfaces import ONETOMANY
 
@@ -32,14 +33,11 @@ class NewRows:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._pending: list[object] = []
-        event.listen(session, "do_orm_execute", self._before_statement)
-        event.listen(session, "before_flush", self._before_flush)  # tracked rows may refer to these
-        event.listen(session, "before_commit", self._before_commit)
-        event.listen(session, "after_transaction_end", self._after_transaction)
 
     @classmethod
     def of(cls, session: Session) -> NewRows:
         if SESSION_KEY not in session.info:
+            _listen_to_sessions()
             session.info[SESSION_KEY] = cls(session)
         return cast(NewRows, session.info[SESSION_KEY])
 
@@ -63,18 +61,38 @@ class NewRows:
             for rows in grouped_by_columns(by_table[table]):
                 self.session.execute(insert(table), rows)
 
-    def _before_statement(self, state: ORMExecuteState) -> None:
-        self.flush()  # its inserts run through the session too: nothing is pending by then
+    def discard(self) -> None:
+        self._pending.clear()
 
-    def _before_flush(self, session: Session, context: object, instances: object) -> None:
-        self.flush()
 
-    def _before_commit(self, session: Session) -> None:
-        self.flush()
+# Listened to on every session, once, from the first collector on: a listener per session
+# costs its registration on every request, where these cost a dict lookup per statement.
+def _listen_to_sessions() -> None:
+    if not event.contains(Session, "do_orm_execute", _before_statement):
+        event.listen(Session, "do_orm_execute", _before_statement)
+        event.listen(Session, "before_flush", _before_flush)  # tracked rows may refer to new ones
+        event.listen(Session, "before_commit", _flush_new_rows)
+        event.listen(Session, "after_transaction_end", _after_transaction)
 
-    def _after_transaction(self, session: Session, transaction: SessionTransaction) -> None:
-        if transaction.parent is None:  # committed (written before) or rolled back: nothing stays
-            self._pending.clear()
+
+def _flush_new_rows(session: Session) -> None:
+    rows = session.info.get(SESSION_KEY)
+    if rows is not None:
+        rows.flush()  # its inserts run through the session too: nothing is pending by then
+
+
+def _before_statement(state: ORMExecuteState) -> None:
+    _flush_new_rows(state.session)
+
+
+def _before_flush(session: Session, context: object, instances: object) -> None:
+    _flush_new_rows(session)
+
+
+def _after_transaction(session: Session, transaction: SessionTransaction) -> None:
+    rows = session.info.get(SESSION_KEY)
+    if rows is not None and transaction.parent is None:  # committed (written) or rolled back
+        rows.discard()
 
 
 def _with_children(objects: list[object]) -> Iterator[object]:
@@ -90,19 +108,37 @@ def _with_children(objects: list[object]) -> Iterator[object]:
 def _dependency_order(tables: Iterable[Table]) -> list[Table]:
     """Parents before children, as the metadata sorts its tables by their foreign keys."""
     tables = list(tables)
-    position = {table: index for index, table in enumerate(tables[0].metadata.sorted_tables)}
+    position = _positions(tables[0].metadata)
+    if not all(table in position for table in tables):  # a table defined since: sort again
+        _positions.cache_clear()
+        position = _positions(tables[0].metadata)
     return sorted(tables, key=position.__getitem__)
 
 
+@cache
+def _positions(metadata: MetaData) -> dict[Table, int]:
+    return {table: index for index, table in enumerate(metadata.sorted_tables)}
+
+
 def insert_values(obj: object) -> dict[str, Any]:
-    """The columns an ORM flush would insert: those given a value (an unset one takes its
-    column's default, and a JSON column left unset is SQL NULL, not JSON null)."""
+    """The columns an ORM flush would insert: those given a value, and those with a default
+    in Python (a scalar or a function), which the object is given too, as a flush gives it.
+    A column left unset without one is NULL (a JSON column: SQL NULL, not JSON null), or
+    the database's own default."""
     mapper = inspect(type(obj))
     given = obj.__dict__
-    values = {column.key: given[prop.key] for prop in mapper.column_attrs
-              for column in prop.columns if prop.key in given}
-    if mapper.version_id_col is not None:
-        values.setdefault(mapper.version_id_col.key, 1)  # the ORM numbers a new row's first version 1
+    values = {}
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        if prop.key in given:
+            values[column.key] = given[prop.key]
+        elif column is mapper.version_id_col:
+            values[column.key] = 1  # the ORM numbers a new row's first version 1
+            setattr(obj, prop.key, 1)
+        elif column.default is not None and (column.default.is_scalar or column.default.is_callable):
+            default = column.default.arg
+            values[column.key] = default(None) if column.default.is_callable else default
+            setattr(obj, prop.key, values[column.key])
     return values
 
 

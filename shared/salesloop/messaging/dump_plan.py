@@ -24,6 +24,8 @@ from marshmallow.utils import get_value
 Plan = Callable[[Any], dict[str, Any]]
 # How one field turns its value into the dumped form: (value, attr, obj) as Field._serialize takes them.
 ValueDump = Callable[[Any, str, Any], Any]
+# One field of a plan: where its value is read, its key out, its name, its default, its dump.
+Step = tuple[str, str, str, Any, ValueDump]
 
 
 def dump_plan(schema: Schema) -> Plan | None:
@@ -42,7 +44,7 @@ def _one_object_plan(schema: Schema) -> Plan | None:
         return None
     if type(schema).get_attribute is not Schema.get_attribute or schema.dict_class is not dict:
         return None
-    steps = []
+    steps: list[Step] = []
     for attr, field in schema.dump_fields.items():
         value_dump = _value_dump(field)
         if value_dump is None or not _reads_its_value_plainly(field):
@@ -52,7 +54,7 @@ def _one_object_plan(schema: Schema) -> Plan | None:
     return _plan_of(tuple(steps))
 
 
-def _plan_of(steps: tuple) -> Plan:
+def _plan_of(steps: tuple[Step, ...]) -> Plan:
     def dump(obj: Any) -> dict[str, Any]:
         out = {}
         plain = type(obj) is dict
