@@ -40,12 +40,14 @@ def record_event(config):
     def handle(event, uow) -> None:
         # The catch-all reader keeps no field: the log stores the data as received.
         data = event.envelope.data
-        check(event.type, data)
+        batch = uow.deferred("kpi.ingest", lambda: IngestBatch(uow.session))
+        fact = batch.read.pop(event.id, None)  # read and checked by the batch's prepare step
+        if fact is None:
+            check(event.type, data)
         try:
-            batch = uow.deferred("kpi.ingest", lambda: IngestBatch(uow.session))
             record(uow.session, config, RecordEvent(
                 event.id, event.type, data, occurred_at=event.occurred_at, source=event.envelope.source,
-                subject=event.subject, recorded_at=datetime.now(timezone.utc)), batch)
+                subject=event.subject, recorded_at=datetime.now(timezone.utc)), batch, fact=fact)
         except UnreadableEvent as exc:
             raise PermanentFailure(f"unreadable {event.type}: {exc}") from exc
 
@@ -58,14 +60,15 @@ def prepare_batch(config):
         batch = uow.deferred("kpi.ingest", lambda: IngestBatch(uow.session))
         batch.lock(REBUILD_LOCK, shared=True)  # first, as record() takes it
         currency = batch.projection(config).currency
-        facts = []
+        # Each event is read here once: its handler takes the fact from the batch.
         for event in events:
             try:
-                facts.append(to_fact(event.type, event.envelope.data, event_id=event.id,
-                                     fallback_time=event.occurred_at, company_currency=currency))
-            except Exception:  # its handler refuses it (and parks it) with the reason
+                check(event.type, event.envelope.data)
+                batch.read[event.id] = to_fact(event.type, event.envelope.data, event_id=event.id,
+                                               fallback_time=event.occurred_at, company_currency=currency)
+            except Exception:  # not kept: its handler reads it again and refuses it with the reason
                 continue
-        batch.prefetch(facts, currency)
+        batch.prefetch(list(batch.read.values()), currency)
 
     return prepare
 

@@ -262,6 +262,7 @@ class IngestBatch:
     def __init__(self, session: Session):
         self.session = session
         self.pending: list[tuple[dict, Fact]] = []  # facts of the batch, inserted at the flush
+        self.read: dict[str, Fact] = {}  # events read into facts before their handlers, by event id
         self.parts: list[Contributions] = []
         self.reps: dict[str, dict] = {}
         self.locked: set[tuple[str, bool]] = set()

@@ -41,19 +41,22 @@ class RecordEvent:
     recorded_at: datetime
 
 
-def record(session: Session, config, command: RecordEvent, batch: IngestBatch | None = None) -> Fact:
+def record(session: Session, config, command: RecordEvent, batch: IngestBatch | None = None, *,
+           fact: Fact | None = None) -> Fact:
     """Append the event to the log and bring the projections up to date (the
     worker commits it with the inbox row). Within a ``batch`` the counter and
     directory changes are gathered and written once when it is flushed, at the
-    commit; without one they are written now."""
+    commit; without one they are written now. ``fact`` is the event already read
+    into its fact, when the batch did."""
     alone = batch is None
     batch = IngestBatch(session) if batch is None else batch
     # Shared: many workers record at once; a rebuild takes it exclusively. First,
     # so the calendar read next is the one the counters are in when we add to them.
     batch.lock(REBUILD_LOCK, shared=True)
     current = batch.projection(config)
-    fact = to_fact(command.event_type, command.data, event_id=command.event_id, fallback_time=command.occurred_at,
-                   company_currency=current.currency)
+    if fact is None:  # not read yet by the batch (read with the same currency, in the same transaction)
+        fact = to_fact(command.event_type, command.data, event_id=command.event_id,
+                       fallback_time=command.occurred_at, company_currency=current.currency)
     batch.add(change_of(batch, fact, current))
     batch.add_fact(fact_values(fact, event_id=command.event_id, event_type=command.event_type,
                                source=command.source, subject=command.subject, data=command.data,

@@ -1,5 +1,6 @@
 """Every event into the fact log, once, with the rollups moved in the same transaction."""
 import random
+from collections import Counter
 from datetime import date, datetime, timezone
 from decimal import Decimal as D
 
@@ -163,3 +164,47 @@ def test_the_projections_keep_the_calendar_they_were_built_in(make_kpi):
            for dim, value in (("all", ""), ("rep", "r2"), ("team", "t1"), ("region", "west"), ("product", "P3"))},
         RollupKey(date(2026, 11, 30), "revenue", "customer", "C5"): D("800.00"),
     }
+
+
+def test_each_event_of_a_batch_is_read_and_checked_once(kpi, monkeypatch):
+    """The batch's prepare step reads every event into its fact; the handlers take it
+    from there instead of loading the event with its reader and parsing it again."""
+    import kpi.commands.ingest as ingest
+    import kpi.handlers as handlers
+
+    reads, checks = Counter(), Counter()
+    counted_to_fact = handlers.to_fact
+
+    def to_fact_counted(event_type, data, **kwargs):
+        reads[kwargs["event_id"]] += 1
+        return counted_to_fact(event_type, data, **kwargs)
+
+    def check_counted(event_type, data, _check=handlers.check):
+        checks[event_type] += 1
+        _check(event_type, data)
+
+    monkeypatch.setattr(handlers, "to_fact", to_fact_counted)
+    monkeypatch.setattr(ingest, "to_fact", to_fact_counted)
+    monkeypatch.setattr(handlers, "check", check_counted)
+    processor = kpi.runtime.processor()
+    events = dataset()
+    batch = [processor.read(kpi.envelope(event_type, data, event_id=event_id).to_json())
+             for event_id, event_type, data in events]
+    assert set(processor.handle_batch(batch)) == {Outcome.HANDLED}
+    assert reads == Counter({event_id: 1 for event_id, _, _ in events})
+    assert sum(checks.values()) == len(events)
+    assert totals(kpi) == pj.recompute_all(facts_of(events), SHANGHAI, "CNY")
+
+
+def test_a_malformed_event_in_a_batch_fails_the_batch_with_its_reason_and_writes_nothing(kpi):
+    """Read ahead by the batch, it is not taken for read: its own handler refuses it, so
+    the worker can go one by one and park it alone."""
+    processor = kpi.runtime.processor()
+    good = dataset()[:3]
+    batch = [processor.read(kpi.envelope(event_type, data, event_id=event_id).to_json())
+             for event_id, event_type, data in good]
+    batch.insert(1, processor.read(kpi.envelope("service.survey.answered", {"survey_id": "S1", "csat": 9},
+                                                event_id="bad").to_json()))
+    with pytest.raises(PermanentFailure, match="csat"):
+        processor.handle_batch(batch)
+    assert count(kpi, FactRow) == 0 and count(kpi, RollupRow) == 0
