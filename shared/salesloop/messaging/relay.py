@@ -275,6 +275,7 @@ class Relay:
         if self.database.is_sqlite:
             return self.database.engine.execution_options(salesloop_writes=writes).begin()
         return self._autocommit.connect()
+
     def _mark_sent(self, ids: list[int]) -> None:
         if not ids:
             return
